@@ -1,0 +1,1 @@
+"""Custom actions for the action server, one module per concern."""

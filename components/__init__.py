@@ -1,0 +1,1 @@
+"""Rasa server-side extensions: NLU components, policies, tracker store."""

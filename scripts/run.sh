@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts the action server, the Rasa server (REST + socket.io) and the web
+# page together; Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RASA_PORT=${RASA_PORT:-5005}
+ACTIONS_PORT=${ACTIONS_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8080}
+WEB_ORIGIN=${WEB_ORIGIN:-http://localhost:$WEB_PORT}
+mkdir -p var
+
+# The action server's port may differ from endpoints.yml's default.
+ENDPOINTS=var/endpoints.run.yml
+sed "s#http://localhost:5055/webhook#http://localhost:$ACTIONS_PORT/webhook#" endpoints.yml > "$ENDPOINTS"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup INT TERM EXIT
+
+.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+pids+=($!)
+.venv/bin/rasa run --model models --endpoints "$ENDPOINTS" --credentials credentials.yml \
+  --port "$RASA_PORT" --cors "$WEB_ORIGIN" &
+pids+=($!)
+.venv/bin/python scripts/serve_web.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT" &
+pids+=($!)
+
+echo "Chat in your browser: $WEB_ORIGIN  (Rasa on :$RASA_PORT, actions on :$ACTIONS_PORT; Ctrl-C stops all)"
+wait -n "${pids[@]}"
