@@ -9,7 +9,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock train run chat test lint validate pytest test-stories clean
+.PHONY: setup lock train run chat test lint validate pytest test-stories bench clean
 
 setup:
 	@scripts/setup.sh
@@ -41,6 +41,10 @@ test-stories: setup train
 
 test: setup validate lint train pytest test-stories
 	@echo "All tests passed."
+
+# Side-by-side benchmark against Rasa's default config (about 15 minutes).
+bench: setup train
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf models results reports var

@@ -19,6 +19,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODELS_DIR = Path(os.environ.get("MODELS_DIR", ROOT / "models"))
+# CI clones the repo with shared/ beside it; never hard-code an absolute path.
+FACTSHEET = Path(
+    os.environ.get(
+        "FACTSHEET_PATH", ROOT.parent / "shared" / "source" / "self-harm-factsheet.txt"
+    )
+)
 
 
 def newest_model() -> Path:
