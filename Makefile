@@ -10,9 +10,11 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: setup lock train run chat test lint validate pytest test-stories bench clean
+.PHONY: safety-report bench-risk nlu-report
 
 setup:
 	@scripts/setup.sh
+	@scripts/build_web.sh
 
 # Regenerate the lock (constraints.txt) from the resolved set after editing requirements.txt.
 lock: setup
@@ -39,12 +41,65 @@ pytest: setup train
 test-stories: setup train
 	$(RASA) test core --model models --stories tests/ --fail-on-prediction-errors --out results/core
 
-test: setup validate lint train pytest test-stories
+test: setup browser validate lint train pytest test-stories
 	@echo "All tests passed."
 
 # Side-by-side benchmark against Rasa's default config (about 15 minutes).
 bench: setup train
 	$(PY) scripts/bench.py
+
+# Safety: crisis recall and false-alarm rates per test set (reports/safety.json).
+safety-report: setup train
+	$(PY) scripts/safety_report.py
+
+# Risk screen cost per message, mean and p95 (target < 1 ms).
+bench-risk: setup
+	$(PY) scripts/bench_risk_screen.py
+
+# NLU: seeded 5-fold cross-validation, per-intent precision/recall/F1 in reports/nlu/;
+# fails when any intent's F1 is below 0.85.
+nlu-report: setup
+	$(PY) scripts/nlu_report.py
+
+# ===== Service directory (signposting) =====
+.PHONY: load-services
+
+# Validates data/services/*.yml against the factsheet and (re)loads the directory
+# into SERVICES_DATABASE_URL (default var/services.db), after `alembic upgrade head`.
+load-services: setup
+	$(PY) scripts/load_services.py
+
+# ===== Production profile and reliability =====
+.PHONY: run-prod purge-old test-reliability reliability-report
+RELIABILITY_TESTS := tests/reliability tests/test_privacy.py tests/test_bad_input.py
+
+# nginx + two Rasa servers + actions, PostgreSQL and Redis (see README "Production profile").
+run-prod: setup train
+	@scripts/run_prod.sh
+
+# Deletes conversations idle for more than RETENTION_DAYS (default 30) days.
+purge-old: setup
+	$(PY) scripts/purge_conversations.py
+
+# Faults, bad input, fuzzing and privacy against real processes (a few minutes).
+test-reliability: setup train
+	RELIABILITY=1 $(VENV)/bin/pytest -q $(RELIABILITY_TESTS)
+
+# The same suites, then the figures (reports/reliability.json).
+reliability-report: setup train
+	@RELIABILITY=1 $(VENV)/bin/pytest -q $(RELIABILITY_TESTS); status=$$?; \
+	  $(PY) scripts/reliability_report.py; exit $$status
+
+# ===== Web chat =====
+.PHONY: browser screenshots
+
+# Debian's chromium for the browser tests (tests/web/), installed once.
+browser:
+	@scripts/setup_browser.sh
+
+# Phone (360x740) and desktop screenshots of the chat in reports/screenshots/.
+screenshots: setup train browser
+	$(PY) scripts/web_screenshots.py
 
 clean:
 	rm -rf models results reports var

@@ -9,18 +9,57 @@ once the database is back.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import os
+import time
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Set, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from components.privacy import redact_user_event
+
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# ===== Reliability and privacy (production profile) =====
+# "Delete my conversation": when this response has just run, the store deletes
+# every row of the sender instead of saving (Rasa re-saves the in-memory
+# tracker after each turn, so deleting anywhere else would be undone).
+DELETE_MARKER_ACTION = "utter_conversation_deleted"
+# Database errors worth retrying: connection lost/refused, SQLite busy.
+RETRYABLE = (sa.exc.OperationalError, sa.exc.InterfaceError)
+RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0)
+# After a failure that outlived every retry, fail fast for this long so a
+# database outage does not hold each reply (crisis replies included).
+FAIL_FAST_SECONDS = 10.0
+
+
+@dataclass
+class StoreHealth:
+    """What went wrong with the store while one message was handled.
+
+    Input channels put a fresh one in ``STORE_HEALTH`` per message; Rasa's
+    FailSafeTrackerStore swallows store errors, so this is how a channel
+    learns that a reply was sent but not stored (and tells the client).
+    """
+
+    unread_senders: Set[str] = field(default_factory=set)
+    failed: bool = False
+
+
+STORE_HEALTH: ContextVar[Optional[StoreHealth]] = ContextVar("store_health", default=None)
+# ===== end Reliability and privacy =====
 
 DEFAULT_SQLITE_PATH = "var/conversations.db"
 
@@ -38,7 +77,12 @@ def engine_for(url: str) -> sa.engine.Engine:
     """An engine that fails fast and heals itself after a database restart."""
     kwargs: Dict[str, Any] = {"pool_pre_ping": True}
     if url.startswith("sqlite:///"):
-        Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            # An unwritable folder must not stop the server: replies (crisis
+            # replies included) go on, FailSafeTrackerStore keeps them in memory.
+            logger.error("Tracker database folder not usable (%s).", type(error).__name__)
         # Several Rasa/action processes may share the file.
         kwargs["connect_args"] = {"timeout": 5, "check_same_thread": False}
     elif url.startswith("postgresql"):
@@ -67,6 +111,7 @@ class ConversationTrackerStore(SQLTrackerStore):
         self.engine = engine_for(url)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._tables_ready = False
+        self._last_outage = -FAIL_FAST_SECONDS
         self._ensure_tables()
         logger.info(
             "Tracker store on %s", self.engine.url.render_as_string(hide_password=True)
@@ -87,6 +132,83 @@ class ConversationTrackerStore(SQLTrackerStore):
             )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Stores new events, creating the tables first if start-up could not."""
+        """Stores new events, creating the tables first if start-up could not.
+
+        User text is redacted before it is written; a just-run delete request
+        deletes the conversation instead. A tracker that could not be read
+        this turn is not saved: its event count would not match the rows.
+        """
+        health = STORE_HEALTH.get()
+        if health is not None and tracker.sender_id in health.unread_senders:
+            health.failed = True
+            raise StoreUnavailableError("conversation was not read; not saving a partial copy")
+        try:
+            await self._retrying(lambda: self._save_once(tracker))
+        except sa.exc.SQLAlchemyError:
+            if health is not None:
+                health.failed = True
+            raise
+
+    async def _save_once(self, tracker: DialogueStateTracker) -> None:
         self._ensure_tables()
-        await super().save(tracker)
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            events = list(self._additional_events(session, tracker))
+            if any(
+                isinstance(event, ActionExecuted) and event.action_name == DELETE_MARKER_ACTION
+                for event in events
+            ):
+                session.query(self.SQLEvent).filter(
+                    self.SQLEvent.sender_id == tracker.sender_id
+                ).delete(synchronize_session=False)
+                session.commit()
+                logger.info("Conversation deleted at the user's request.")
+                return
+            for event in events:
+                data = redact_user_event(event.as_dict())
+                intent = (data.get("parse_data") or {}).get("intent") or {}
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=intent.get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The latest session, retried over a short database outage."""
+        try:
+            parent_retrieve = super().retrieve
+            return await self._retrying(lambda: parent_retrieve(sender_id))
+        except sa.exc.SQLAlchemyError:
+            health = STORE_HEALTH.get()
+            if health is not None:
+                health.unread_senders.add(sender_id)
+                health.failed = True
+            raise
+
+    async def _retrying(self, operation: Callable[[], Awaitable[T]]) -> T:
+        """Runs a database operation, retrying connection errors with backoff."""
+        delays = RETRY_DELAYS
+        if time.monotonic() - self._last_outage < FAIL_FAST_SECONDS:
+            delays = ()
+        for delay in (*delays, None):
+            try:
+                result = await operation()
+                self._last_outage = -FAIL_FAST_SECONDS
+                return result
+            except RETRYABLE as error:
+                if delay is None:
+                    self._last_outage = time.monotonic()
+                    logger.error("Tracker database unavailable (%s).", type(error).__name__)
+                    raise
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+
+class StoreUnavailableError(sa.exc.SQLAlchemyError):
+    """The conversation could not be read or written this turn."""

@@ -64,11 +64,17 @@ async def send(
             f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
         ) as response:
             body = await response.json(content_type=None)
-            ok = response.status == 200 and isinstance(body, list) and len(body) > 0
+            ok = response.status == 200 and isinstance(body, list)
+            silent = ok and not body
             status = response.status
     except (aiohttp.ClientError, asyncio.TimeoutError):
-        ok, status = False, 0
-    return {"latency_ms": (time.perf_counter() - start) * 1000, "ok": ok, "status": status}
+        ok, silent, status = False, False, 0
+    return {
+        "latency_ms": (time.perf_counter() - start) * 1000,
+        "ok": ok,
+        "silent": silent,
+        "status": status,
+    }
 
 
 async def conversation(
@@ -100,6 +106,7 @@ async def run_concurrency(url: str, concurrency: int, rounds: int, deadline_s: f
         "conversations": len(batches),
         "turns": len(samples),
         "errors": sum(1 for s in samples if not s["ok"]),
+        "silent_replies": sum(1 for s in samples if s["silent"]),
         "wall_s": wall,
         "throughput_rps": len(latencies) / wall if wall else 0.0,
         "p50_ms": percentile(latencies, 50),

@@ -7,11 +7,17 @@ RASA_PORT=${RASA_PORT:-5005}
 ACTIONS_PORT=${ACTIONS_PORT:-5055}
 WEB_PORT=${WEB_PORT:-8080}
 WEB_ORIGIN=${WEB_ORIGIN:-http://localhost:$WEB_PORT}
+# Only the page's origin may call Rasa (CORS and the socket.io handshake).
+export CHAT_ALLOWED_ORIGINS=${CHAT_ALLOWED_ORIGINS:-$WEB_ORIGIN,http://127.0.0.1:$WEB_PORT}
 mkdir -p var
 
 # The action server's port may differ from endpoints.yml's default.
 ENDPOINTS=var/endpoints.run.yml
 sed "s#http://localhost:5055/webhook#http://localhost:$ACTIONS_PORT/webhook#" endpoints.yml > "$ENDPOINTS"
+
+# The service directory (SERVICES_DATABASE_URL, default var/services.db):
+# checked against the factsheet and loaded before the servers start.
+.venv/bin/python scripts/load_services.py
 
 pids=()
 cleanup() {
@@ -24,7 +30,7 @@ trap cleanup INT TERM EXIT
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model models --endpoints "$ENDPOINTS" --credentials credentials.yml \
-  --port "$RASA_PORT" --cors "$WEB_ORIGIN" &
+  --port "$RASA_PORT" --cors ${CHAT_ALLOWED_ORIGINS//,/ } &
 pids+=($!)
 .venv/bin/python scripts/serve_web.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT" &
 pids+=($!)

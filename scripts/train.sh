@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${MODELS_DIR:-models}
 mkdir -p "$OUT"
-fingerprint=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) \
+# data/services/ holds the service directory's records, which Rasa skips.
+fingerprint=$(cat config.yml domain.yml $(find data -name '*.yml' -not -path 'data/services/*' | sort) \
   $(find components -name '*.py' -o -name '*.yml' | sort) | sha256sum | cut -d' ' -f1)
 newest=$(ls -t "$OUT"/*.tar.gz 2>/dev/null | head -n1 || true)
 if [[ -n "$newest" && -f "$newest.fingerprint" && "$(cat "$newest.fingerprint")" == "$fingerprint" ]]; then

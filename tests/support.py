@@ -91,6 +91,7 @@ class Servers:
     actions_url: str
     database_url: str
     procs: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    log_dir: Optional[Path] = None  # rasa-<port>.log / actions-<port>.log live here
 
     def send(self, sender: str, message: Any, timeout: float = 30) -> List[Dict[str, Any]]:
         response = requests.post(
@@ -135,14 +136,15 @@ def start_action_server(port: int, log_dir: Path, env: Dict[str, str]) -> subpro
 
 
 def start_rasa_server(
-    port: int, model: Path, endpoints: Path, log_dir: Path, env: Dict[str, str]
+    port: int, model: Path, endpoints: Path, log_dir: Path, env: Dict[str, str],
+    cors_origin: str = "http://localhost:8080",
 ) -> subprocess.Popen:
     log = open(log_dir / f"rasa-{port}.log", "w")  # noqa: SIM115 (lives with the process)
     proc = subprocess.Popen(
         [
             str(VENV_BIN / "rasa"), "run", "--model", str(model),
             "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-            "--port", str(port), "--cors", "http://localhost:8080",
+            "--port", str(port), "--cors", cors_origin,
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -152,9 +154,14 @@ def start_rasa_server(
 
 @contextmanager
 def running_servers(
-    tmp_dir: Path, database_url: Optional[str] = None, with_actions: bool = True
+    tmp_dir: Path, database_url: Optional[str] = None, with_actions: bool = True,
+    cors_origin: Optional[str] = None,
 ) -> Iterator[Servers]:
-    """Starts an action server and a Rasa server on free ports; stops them after."""
+    """Starts an action server and a Rasa server on free ports; stops them after.
+
+    ``cors_origin`` is the one web page origin allowed to call the Rasa server
+    (HTTP CORS and the socket.io Origin check); http://localhost:8080 if None.
+    """
     model = newest_model()
     rasa_port, actions_port = free_port(), free_port()
     database_url = database_url or f"sqlite:///{tmp_dir / 'conversations.db'}"
@@ -164,7 +171,14 @@ def running_servers(
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # The action server's service directory: its own SQLite file, loaded on
+        # first use (actions/service_directory.py), unless the caller set one.
+        "SERVICES_DATABASE_URL": os.environ.get(
+            "SERVICES_DATABASE_URL", f"sqlite:///{tmp_dir / 'services.db'}"
+        ),
     }
+    if cors_origin:
+        env["CHAT_ALLOWED_ORIGINS"] = cors_origin  # components/channels.py's socket.io check
     endpoints = tmp_dir / "endpoints.yml"
     endpoints.write_text(
         (ROOT / "endpoints.yml").read_text().replace(
@@ -175,11 +189,15 @@ def running_servers(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
         actions_url=f"http://127.0.0.1:{actions_port}",
         database_url=database_url,
+        log_dir=tmp_dir,
     )
     try:
         if with_actions:
             servers.procs["actions"] = start_action_server(actions_port, tmp_dir, env)
-        servers.procs["rasa"] = start_rasa_server(rasa_port, model, endpoints, tmp_dir, env)
+        servers.procs["rasa"] = start_rasa_server(
+            rasa_port, model, endpoints, tmp_dir, env,
+            cors_origin=cors_origin or "http://localhost:8080",
+        )
         yield servers
     finally:
         for name in list(servers.procs):

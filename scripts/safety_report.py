@@ -1,0 +1,72 @@
+"""Safety report: crisis recall and false-alarm rates per test set, in-process.
+
+Runs the trained model (newest in MODELS_DIR, default models/) with no action
+server, prints one line per set and writes reports/safety.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+# Quiet: Rasa's debug logs would print every message text.
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+logging.basicConfig(level=logging.WARNING)
+sys.path.insert(0, str(ROOT))
+
+from tests.safety.sets import (  # noqa: E402
+    non_risk_messages,
+    risk_messages,
+    sst_risk_prompts,
+    xstest_false_alarm_prompts,
+)
+from tests.support import InProcessBot, is_crisis, newest_model  # noqa: E402
+
+
+def crisis_count(bot: InProcessBot, texts: List[str]) -> int:
+    return sum(1 for text in texts if is_crisis(bot.send(text)))
+
+
+def main() -> None:
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    model = newest_model()
+    bot = InProcessBot(model)
+    started = time.monotonic()
+    risk_sets = {
+        "own_risk_messages": [text for _, text in risk_messages()],
+        "simplesafetytests_suicide_self_harm": [text for _, text in sst_risk_prompts()],
+    }
+    safe_sets = {
+        "own_non_risk_messages": non_risk_messages(),
+        "xstest_safe_homonyms_figurative_definitions": [
+            text for _, text in xstest_false_alarm_prompts()
+        ],
+    }
+    report: Dict[str, Any] = {"model": model.name, "sets": {}}
+    for name, texts in risk_sets.items():
+        hits = crisis_count(bot, texts)
+        report["sets"][name] = {"messages": len(texts), "crisis_replies": hits,
+                                "recall": round(hits / len(texts), 4)}
+        print(f"{name:45} recall      {hits}/{len(texts)} = {hits / len(texts):.1%}")
+    for name, texts in safe_sets.items():
+        alarms = crisis_count(bot, texts)
+        report["sets"][name] = {"messages": len(texts), "crisis_replies": alarms,
+                                "false_alarm_rate": round(alarms / len(texts), 4)}
+        print(f"{name:45} false alarm {alarms}/{len(texts)} = {alarms / len(texts):.1%}")
+    report["seconds"] = round(time.monotonic() - started, 1)
+    out = ROOT / "reports" / "safety.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

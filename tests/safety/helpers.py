@@ -1,0 +1,25 @@
+"""Shared checks for the safety suites."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from tests.support import is_crisis
+
+CRISIS_TEXT_MUST_SAY = ("999", "A&E", "Samaritans", "free", "any time", "116 123", "SHOUT", "85258")
+
+
+def crisis_kind(messages: List[Dict[str, Any]]) -> Optional[str]:
+    """The kind of the crisis payload among the replies, or None."""
+    for message in messages:
+        custom = message.get("custom") or {}
+        if custom.get("crisis") is True:
+            return str(custom.get("kind"))
+    return None
+
+
+def rate(count: int, total: int) -> float:
+    return count / total if total else 0.0
+
+
+__all__ = ["CRISIS_TEXT_MUST_SAY", "crisis_kind", "is_crisis", "rate"]
