@@ -10,6 +10,7 @@ once the database is back.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -17,13 +18,13 @@ import time
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Set, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from components.privacy import redact_user_event
@@ -63,6 +64,17 @@ STORE_HEALTH: ContextVar[Optional[StoreHealth]] = ContextVar("store_health", def
 
 DEFAULT_SQLITE_PATH = "var/conversations.db"
 
+# ===== Bounded history (performance) =====
+# Rules and memoization (max_history 3) look back a few turns only, so Rasa is
+# handed the newest events plus the state older events carry (slots, the
+# active form) instead of the whole session: the cost of a turn stays flat as
+# a conversation grows. Every event is still stored; only reading is bounded.
+RECENT_EVENTS = int(os.environ.get("TRACKER_RECENT_EVENTS", "60"))
+STATE_EVENT_TYPES = ("slot", "active_loop", "restart")
+# How many stored rows the retrieved tracker stands for, so save() knows which
+# of its events are new.
+ROWS_READ = "_carer_rows_read"
+
 
 def database_url(db: Optional[str] = None) -> str:
     """The tracker database URL: ``DATABASE_URL`` or an SQLite file."""
@@ -75,7 +87,9 @@ def database_url(db: Optional[str] = None) -> str:
 
 def engine_for(url: str) -> sa.engine.Engine:
     """An engine that fails fast and heals itself after a database restart."""
-    kwargs: Dict[str, Any] = {"pool_pre_ping": True}
+    # hide_parameters: database errors are logged; their SQL parameters can
+    # hold what people typed.
+    kwargs: Dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if url.startswith("sqlite:///"):
         try:
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
@@ -178,6 +192,80 @@ class ConversationTrackerStore(SQLTrackerStore):
                     )
                 )
             session.commit()
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        if fetch_events_from_all_sessions or RECENT_EVENTS <= 0:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        with self.session_scope() as session:
+            rows = self._bounded_rows(session, sender_id)
+            if not rows or not self.domain:
+                return None
+            tracker = DialogueStateTracker.from_dict(
+                sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+            )
+            rows_now = self._session_row_count(session, sender_id)
+            setattr(tracker, ROWS_READ, (len(tracker.events), rows_now))
+            return tracker
+
+    def _session_query(self, session: sa.orm.Session, sender_id: str) -> sa.orm.Query:
+        """Rows of the sender's latest session (Rasa's own rule: from its start)."""
+        start = (
+            session.query(sa.func.max(self.SQLEvent.id))
+            .filter(
+                self.SQLEvent.sender_id == sender_id,
+                self.SQLEvent.type_name == SessionStarted.type_name,
+            )
+            .scalar()
+        )
+        query = session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
+        return query if start is None else query.filter(self.SQLEvent.id >= start)
+
+    def _session_row_count(self, session: sa.orm.Session, sender_id: str) -> int:
+        return self._session_query(session, sender_id).count()
+
+    def _bounded_rows(self, session: sa.orm.Session, sender_id: str) -> List[Any]:
+        """The newest RECENT_EVENTS rows, led by the state older rows still carry."""
+        query = self._session_query(session, sender_id)
+        recent = query.order_by(self.SQLEvent.id.desc()).limit(RECENT_EVENTS).all()[::-1]
+        if len(recent) < RECENT_EVENTS:
+            return recent
+        older = (
+            query.filter(
+                self.SQLEvent.id < recent[0].id,
+                self.SQLEvent.type_name.in_(STATE_EVENT_TYPES),
+            )
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+        # The newest value of each slot and of the active form, since the last restart.
+        state: Dict[str, Any] = {}
+        for row in older:
+            if row.type_name == "restart":
+                state.clear()
+                continue
+            key = row.type_name
+            if key == "slot":
+                key = f"slot:{json.loads(row.data)['name']}"
+            state.pop(key, None)
+            state[key] = row
+        return sorted(state.values(), key=lambda row: row.id) + recent
+
+    def _additional_events(
+        self, session: sa.orm.Session, tracker: DialogueStateTracker
+    ) -> Iterator[Event]:
+        """Events not stored yet; a bounded tracker knows how many rows it stands for."""
+        read = getattr(tracker, ROWS_READ, None)
+        if read is None:
+            return super()._additional_events(session, tracker)
+        events_read, rows_then = read
+        if self._session_row_count(session, tracker.sender_id) != rows_then:
+            # Someone else wrote meanwhile (should not happen under the lock store):
+            # fall back to Rasa's count, which is right for unbounded trackers.
+            logger.warning("Conversation changed while it was handled; saving by count.")
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, events_read, len(tracker.events))
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The latest session, retried over a short database outage."""
