@@ -49,6 +49,9 @@ RISK_INTENTS = {
 }
 GENERAL = "general"
 FALLBACK_INTENT = "nlu_fallback"
+# Classifier-only risk on a weak score: a fixed check-in ("is anyone in danger
+# right now?") with the urgent contacts and a one-tap way to the crisis reply.
+SAFETY_CHECK_INTENT = "safety_check"
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc`\u00b4]")
 _OVERDOSED = re.compile(r"\bo\.?d'(?:e?d)\b|\boded\b|\bod'ing\b")
 _OD = re.compile(r"\bo\.d\.?(?=\s|$)|\bod\b")
@@ -309,10 +312,11 @@ class RiskScreen(GraphComponent, IntentClassifier):
     When no pattern matches but the classifier's top intent is a risk intent
     (``promote_classifier_risk``, default true): at or above
     ``classifier_min_confidence`` it is raised to 1.0 (crisis reply); below
-    it, or when the message is an ordinary idiom ("killing time"), the
-    message gets ``nlu_fallback``, whose reply always names 999 and
-    Samaritans. The classifier alone confuses carer talk ("she cuts") with
-    risk too often to send the crisis reply on a weak score.
+    it the message gets ``safety_check``, a fixed check-in that names 999 and
+    Samaritans and offers the crisis reply in one tap (when in doubt, ask);
+    an ordinary idiom ("killing time") gets ``nlu_fallback``, whose reply
+    also names them. The classifier alone confuses carer talk ("she cuts")
+    with risk too often to send the crisis reply on a weak score.
     """
 
     @staticmethod
@@ -353,13 +357,12 @@ class RiskScreen(GraphComponent, IntentClassifier):
             kind = next((k for k, v in RISK_INTENTS.items() if v == predicted_name), None)
             if kind:
                 confidence = float(predicted.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
-                if (
-                    confidence >= self.config["classifier_min_confidence"]
-                    and not self.matcher.is_idiom(text)
-                ):
+                if self.matcher.is_idiom(text):
+                    found = RiskMatch(kind, FALLBACK_INTENT, "classifier-idiom")
+                elif confidence >= self.config["classifier_min_confidence"]:
                     found = RiskMatch(kind, predicted_name, "classifier")
                 else:
-                    found = RiskMatch(kind, FALLBACK_INTENT, "classifier-uncertain")
+                    found = RiskMatch(kind, SAFETY_CHECK_INTENT, "classifier-uncertain")
         if found is None:
             return
         ranking = [

@@ -162,3 +162,47 @@ def test_crisis_after_fallback_then_safe_now(bot: InProcessBot) -> None:
     assert crisis_kind(bot.send("i cant go on", sender=sender)) == "self"
     menu = bot.send("/safe_now", sender=sender)
     assert any(m.get("buttons") for m in menu) and not crisis_kind(menu)
+
+
+# ----- the classifier-only layer, on fixed inputs (no model needed) -----
+
+
+def _classified(intent: str, confidence: float, text: str):  # noqa: ANN202
+    from rasa.shared.nlu.training_data.message import Message
+
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence}])
+    return message
+
+
+@pytest.mark.parametrize(
+    ("confidence", "text", "expected"),
+    [
+        (0.95, "everything is pointless lately", "risk_self"),
+        (0.40, "everything is pointless lately", "safety_check"),
+        (0.95, "we were just killing time at the shops", "nlu_fallback"),
+    ],
+)
+def test_classifier_only_risk_is_promoted_checked_in_or_dropped(
+    confidence: float, text: str, expected: str
+) -> None:
+    from components.risk_screen import RiskScreen, default_matcher
+
+    assert screen(text) is None, "these cases test the classifier layer alone"
+    component = RiskScreen({**RiskScreen.get_default_config()}, default_matcher())
+    message = _classified("risk_self", confidence, text)
+    component.process([message])
+    assert message.get("intent")["name"] == expected
+    assert message.get("intent")["confidence"] == 1.0
+    # The ranking is rewritten too, so FallbackClassifier cannot fire on the old one.
+    assert message.get("intent_ranking")[0]["name"] == expected
+
+
+def test_safety_check_reply_offers_the_crisis_reply(bot: InProcessBot) -> None:
+    replies = bot.send("/safety_check")
+    texts = " ".join(m.get("text", "") for m in replies)
+    assert "999" in texts and "116 123" in texts
+    assert not is_crisis(replies), "the check-in is not the crisis reply"
+    payloads = {b["payload"] for m in replies for b in m.get("buttons", [])}
+    assert "/risk_danger_now" in payloads
