@@ -170,7 +170,7 @@ def risk_screen_ms() -> Optional[float]:
     if not script.exists():
         return None
     out = subprocess.run(
-        [str(BIN / "python"), str(script), "--json"], cwd=ROOT, env=ENV,
+        [str(BIN / "python"), str(script), "--json", "--rounds", "5"], cwd=ROOT, env=ENV,
         capture_output=True, text=True, check=True, timeout=600,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])["mean_ms"]

@@ -27,4 +27,6 @@ def test_bench_smoke_writes_report() -> None:
         assert figures["p50_ms"] <= figures["p95_ms"] <= figures["p99_ms"]
     curve = project["serve"]["turn_latency_ms"]
     assert len(curve) == 8 and not any(math.isnan(v) for v in curve)
+    assert 0 < report["risk_screen_mean_ms"] < 100
+    assert report["targets"]["train_s"]["value"] == project["train_s"]
     assert (ROOT / "reports" / "bench-smoke.png").stat().st_size > 1000
