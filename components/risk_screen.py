@@ -312,8 +312,10 @@ class RiskScreen(GraphComponent, IntentClassifier):
     When no pattern matches but the classifier's top intent is a risk intent
     (``promote_classifier_risk``, default true): at or above
     ``classifier_min_confidence`` it is raised to 1.0 (crisis reply); below
-    it the message gets ``safety_check``, a fixed check-in that names 999 and
-    Samaritans and offers the crisis reply in one tap (when in doubt, ask);
+    it, down to ``classifier_check_min_confidence``, the message gets
+    ``safety_check``, a fixed check-in that names 999 and Samaritans and offers
+    the crisis reply in one tap (when in doubt, ask); lower scores get
+    ``nlu_fallback``;
     an ordinary idiom ("killing time") gets ``nlu_fallback``, whose reply
     also names them. The classifier alone confuses carer talk ("she cuts")
     with risk too often to send the crisis reply on a weak score.
@@ -321,7 +323,11 @@ class RiskScreen(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"promote_classifier_risk": True, "classifier_min_confidence": 0.7}
+        return {
+            "promote_classifier_risk": True,
+            "classifier_min_confidence": 0.7,
+            "classifier_check_min_confidence": 0.3,
+        }
 
     def __init__(self, config: Dict[str, Any], matcher: RiskMatcher) -> None:
         self.config = config
@@ -361,8 +367,12 @@ class RiskScreen(GraphComponent, IntentClassifier):
                     found = RiskMatch(kind, FALLBACK_INTENT, "classifier-idiom")
                 elif confidence >= self.config["classifier_min_confidence"]:
                     found = RiskMatch(kind, predicted_name, "classifier")
-                else:
+                elif confidence >= self.config["classifier_check_min_confidence"]:
                     found = RiskMatch(kind, SAFETY_CHECK_INTENT, "classifier-uncertain")
+                else:
+                    # A top score this low is noise among ~60 intents: the
+                    # fallback reply, which still names 999 and Samaritans.
+                    found = RiskMatch(kind, FALLBACK_INTENT, "classifier-weak")
         if found is None:
             return
         ranking = [

@@ -28,10 +28,11 @@ MIN_F1 = 0.85
 # Rows of sklearn's report that are not intents, and Rasa's low-confidence label.
 NOT_INTENTS = {"accuracy", "macro avg", "weighted avg", "micro avg", "nlu_fallback"}
 # Intents a component forces, never the classifier: components/message_guard.py
-# sets message_too_long by length alone. Their few placeholder examples exist only
-# because `rasa data validate --fail-on-warnings` wants examples for every intent,
+# sets message_too_long by length alone, components/risk_screen.py sets
+# safety_check on a weak risk score. Any examples they have are placeholders
+# (`rasa data validate --fail-on-warnings` wants examples for message_too_long),
 # so they are left out of the cross-validation (training and testing folds).
-FORCED_INTENTS = {"message_too_long"}
+FORCED_INTENTS = {"message_too_long", "safety_check"}
 
 
 def _seeded_folds(n: int, training_data: Any) -> Iterator[Tuple[Any, Any]]:

@@ -2,8 +2,8 @@
 
 The same seeded 5-fold cross-validation as `make nlu-report`
 (scripts/nlu_report.py): config.yml's pipeline, every NLU file under data/.
-Each intent's F1 must be at least 0.85. Intents forced by a component (the
-message guard's message_too_long) are left out: the classifier never decides them.
+Each intent's F1 must be at least 0.85. Intents forced by a component
+(message_too_long, safety_check) are left out: the classifier never decides them.
 """
 
 from __future__ import annotations
@@ -55,12 +55,13 @@ def test_every_intent_in_the_data_is_scored(
 
 
 def test_only_forced_intents_are_left_out(report: ModuleType) -> None:
-    """The exclusion list is exactly what the message guard forces, and in the data."""
+    """The exclusion list is exactly what the message guard and risk screen force."""
     from components.message_guard import TOO_LONG_INTENT
+    from components.risk_screen import SAFETY_CHECK_INTENT
 
-    assert report.FORCED_INTENTS == {TOO_LONG_INTENT}
+    assert report.FORCED_INTENTS == {TOO_LONG_INTENT, SAFETY_CHECK_INTENT}
     data = report.load_nlu()
-    assert report.FORCED_INTENTS <= {e.get_full_intent() for e in data.intent_examples}
+    assert TOO_LONG_INTENT in {e.get_full_intent() for e in data.intent_examples}
     kept = {e.get_full_intent() for e in report.classifier_data(data).intent_examples}
     assert not kept & report.FORCED_INTENTS
 

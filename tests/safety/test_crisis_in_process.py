@@ -181,6 +181,7 @@ def _classified(intent: str, confidence: float, text: str):  # noqa: ANN202
     [
         (0.95, "everything is pointless lately", "risk_self"),
         (0.40, "everything is pointless lately", "safety_check"),
+        (0.20, "everything is pointless lately", "nlu_fallback"),
         (0.95, "we were just killing time at the shops", "nlu_fallback"),
     ],
 )
