@@ -112,3 +112,24 @@ def test_slot_reset_by_restart_is_not_carried_over(store: ConversationTrackerSto
     finally:
         cleanup(store, sender)
         loop.close()
+
+
+def test_cached_event_lookup_reads_events_as_rasa_does() -> None:
+    from rasa.shared.core.events import ActiveLoop, Restarted
+    from rasa.shared.core.events import deserialise_events as rasa_deserialise
+
+    from components.tracker_store import deserialise_events
+
+    samples = [
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        BotUttered("hello", {"buttons": [{"title": "Menu", "payload": "/show_menu"}]}),
+        ActionExecuted("utter_greet"),
+        SlotSet("region", "Gloucestershire"),
+        ActiveLoop("signposting_form"),
+        SessionStarted(),
+        Restarted(),
+    ]
+    as_dicts = [event.as_dict() for event in samples]
+    ours = deserialise_events(as_dicts)
+    assert ours == rasa_deserialise(as_dicts)
+    assert [type(event) for event in ours] == [type(event) for event in samples]
