@@ -83,10 +83,12 @@ purge-old: setup
 
 # Faults, bad input, fuzzing and privacy against real processes (a few minutes).
 test-reliability: setup train
+	@scripts/install_nginx.sh
 	RELIABILITY=1 $(VENV)/bin/pytest -q $(RELIABILITY_TESTS)
 
 # The same suites, then the figures (reports/reliability.json).
 reliability-report: setup train
+	@scripts/install_nginx.sh
 	@RELIABILITY=1 $(VENV)/bin/pytest -q $(RELIABILITY_TESTS); status=$$?; \
 	  $(PY) scripts/reliability_report.py; exit $$status
 
