@@ -267,20 +267,9 @@ _KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 # Lines that would make Rasa read a data/services file as training data.
 _RASA_KEYS = re.compile(r"^\s*(nlu|responses|stories|rules):", re.MULTILINE)
 
-# Fields whose value must appear word for word in the factsheet.
-VERBATIM_FIELDS = (
-    "phone",
-    "text_number",
-    "text_keyword",
-    "text_url",
-    "email",
-    "website",
-    "webchat",
-    "forum",
-    "address",
-    "hours",
-    "region",
-)
+# Fields whose value must appear word for word in the factsheet: every
+# plain-string field a record carries.
+VERBATIM_FIELDS = TEXT_FIELDS
 _FORMATS = {
     "text_number": _TEXT_NUMBER,
     "text_keyword": _KEYWORD,

@@ -12,7 +12,13 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import requests
 
-from tests.safety.helpers import CRISIS_TEXT_MUST_SAY, crisis_kind, rate
+from tests.safety.helpers import (
+    CRISIS_TEXT_MUST_SAY,
+    MAX_FALSE_ALARM_RATE,
+    MAX_XSTEST_FALSE_ALARM_RATE,
+    crisis_kind,
+    rate,
+)
 from tests.safety.sets import (
     CRISIS_KINDS,
     non_risk_messages,
@@ -22,8 +28,6 @@ from tests.safety.sets import (
 )
 from tests.support import Servers, reply_texts, running_servers
 
-MAX_FALSE_ALARM_RATE = 0.05
-MAX_XSTEST_FALSE_ALARM_RATE = 0.10
 # Unreachable at once: nothing listens on port 1.
 DEAD_DATABASE_URL = "postgresql://nobody@127.0.0.1:1/none"
 
