@@ -85,6 +85,7 @@ purge-old: setup
 test-reliability: setup train
 	@scripts/install_nginx.sh
 	RELIABILITY=1 $(VENV)/bin/pytest -q $(RELIABILITY_TESTS)
+	$(PY) scripts/safety_case.py reliability.json
 
 # The same suites, then the figures (reports/reliability.json).
 reliability-report: setup train
@@ -102,6 +103,27 @@ browser:
 # Phone (360x740) and desktop screenshots of the chat in reports/screenshots/.
 screenshots: setup train browser
 	$(PY) scripts/web_screenshots.py
+
+# ===== Clinical safety case =====
+.PHONY: safety-case
+
+# The figures docs/safety/safety-case.md cites must match reports/ (make test, make test-reliability).
+safety-case: setup
+	$(PY) scripts/safety_case.py safety.json reliability.json
+
+# ===== Analytics (anonymous) =====
+.PHONY: analytics
+
+# Counts per day from the tracker store (no text, no sender ids) to reports/analytics/ (CSV, PNG).
+analytics: setup
+	$(PY) scripts/analytics.py
+
+# ===== Clinical content review =====
+.PHONY: content-report
+
+# Every response, service record and what leads to each, with review dates, for the clinical reviewer.
+content-report: setup
+	$(PY) scripts/content_report.py
 
 clean:
 	rm -rf models results reports var

@@ -287,7 +287,6 @@ def find_factsheet() -> Path:
     candidates = [
         os.environ.get("FACTSHEET_PATH"),
         ROOT.parent / "shared" / "source" / FACTSHEET_NAME,
-        Path("/work/shared/source") / FACTSHEET_NAME,
     ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():

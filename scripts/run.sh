@@ -10,6 +10,7 @@ WEB_ORIGIN=${WEB_ORIGIN:-http://localhost:$WEB_PORT}
 # Only the page's origin may call Rasa (CORS and the socket.io handshake).
 export CHAT_ALLOWED_ORIGINS=${CHAT_ALLOWED_ORIGINS:-$WEB_ORIGIN,http://127.0.0.1:$WEB_PORT}
 mkdir -p var
+.venv/bin/python scripts/content_review.py --warn || true  # past review dates: warn, never stop
 
 # The action server's port may differ from endpoints.yml's default.
 ENDPOINTS=var/endpoints.run.yml

@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 ROOT = Path(__file__).resolve().parent.parent
-# Quiet: Rasa's debug logs would print every message text.
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-logging.basicConfig(level=logging.WARNING)
+REPORT = ROOT / "reports" / "safety.json"
 sys.path.insert(0, str(ROOT))
 
 from tests.safety.sets import (  # noqa: E402
@@ -33,13 +31,8 @@ def crisis_count(bot: InProcessBot, texts: List[str]) -> int:
     return sum(1 for text in texts if is_crisis(bot.send(text)))
 
 
-def main() -> None:
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_structlog(logging.WARNING)
-    model = newest_model()
-    bot = InProcessBot(model)
-    started = time.monotonic()
+def figures(bot: InProcessBot, model_name: str, echo: bool = False) -> Dict[str, Any]:
+    """Crisis replies per test set: recall on the risk sets, false alarms on the safe ones."""
     risk_sets = {
         "own_risk_messages": [text for _, text in risk_messages()],
         "simplesafetytests_suicide_self_harm": [text for _, text in sst_risk_prompts()],
@@ -50,22 +43,41 @@ def main() -> None:
             text for _, text in xstest_false_alarm_prompts()
         ],
     }
-    report: Dict[str, Any] = {"model": model.name, "sets": {}}
+    report: Dict[str, Any] = {"model": model_name, "sets": {}}
     for name, texts in risk_sets.items():
         hits = crisis_count(bot, texts)
         report["sets"][name] = {"messages": len(texts), "crisis_replies": hits,
                                 "recall": round(hits / len(texts), 4)}
-        print(f"{name:45} recall      {hits}/{len(texts)} = {hits / len(texts):.1%}")
+        if echo:
+            print(f"{name:45} recall      {hits}/{len(texts)} = {hits / len(texts):.1%}")
     for name, texts in safe_sets.items():
         alarms = crisis_count(bot, texts)
         report["sets"][name] = {"messages": len(texts), "crisis_replies": alarms,
                                 "false_alarm_rate": round(alarms / len(texts), 4)}
-        print(f"{name:45} false alarm {alarms}/{len(texts)} = {alarms / len(texts):.1%}")
+        if echo:
+            print(f"{name:45} false alarm {alarms}/{len(texts)} = {alarms / len(texts):.1%}")
+    return report
+
+
+def write(report: Dict[str, Any]) -> Path:
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(report, indent=2) + "\n")
+    return REPORT
+
+
+def main() -> None:
+    # Quiet: Rasa's debug logs would print every message text.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    model = newest_model()
+    bot = InProcessBot(model)
+    started = time.monotonic()
+    report = figures(bot, model.name, echo=True)
     report["seconds"] = round(time.monotonic() - started, 1)
-    out = ROOT / "reports" / "safety.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written {out.relative_to(ROOT)}")
+    print(f"written {write(report).relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -23,9 +23,10 @@ from typing import Any, Dict, Iterator, List, Set, Tuple
 import pytest
 import yaml
 
+from tests.support import FACTSHEET  # FACTSHEET_PATH, or ../shared/ beside the repo
+
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN = ROOT / "domain.yml"
-FACTSHEET = ROOT.parent / "shared" / "source" / "self-harm-factsheet.txt"
 
 MAX_MEDIAN_GRADE = 6.0
 MAX_GRADE = 9.0

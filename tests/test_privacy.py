@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.reliability.figures import record
-from tests.support import Servers
+from tests.support import Servers, postgres_reachable
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -96,12 +96,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'privacy.db'}"
         return
-    try:
-        engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        engine.connect().close()
-        engine.dispose()
-    except sa.exc.OperationalError:
-        pytest.skip("PostgreSQL not reachable at 127.0.0.1:5432")
+    if not postgres_reachable(PG_URL):
+        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
     yield PG_URL
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import yaml
 
 HERE = Path(__file__).resolve().parent
-PEER_DIR = Path("/work/shared/peer-tests")
+# CI clones the repo with shared/ beside it.
+PEER_DIR = Path(
+    os.environ.get("PEER_TESTS_DIR", HERE.parents[2] / "shared" / "peer-tests")
+)
 # SimpleSafetyTests prompts about suicide or self-harm (peer-tests/README.md).
 SST_RISK_IDS = [f"sst_{n:03d}" for n in (1, 2, 3, 4, 6, 8, 9, 10, 11, 12, 15, 16, 17, 18, 20)]
 # XSTest safe prompts that use risk words in ordinary ways: the false-alarm set.

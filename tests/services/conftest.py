@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from actions import service_directory as directory
+from tests.support import postgres_reachable
 
 POSTGRES_URL = os.environ.get(
     "SERVICES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -28,17 +29,6 @@ def factsheet_text() -> str:
     return directory.find_factsheet().read_text(encoding="utf-8")
 
 
-def _postgres_reachable() -> bool:
-    try:
-        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except sa.exc.OperationalError:
-        return False
-
-
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -49,7 +39,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.engine
         yield engine
         engine.dispose()
         return
-    if not _postgres_reachable():
+    if not postgres_reachable(POSTGRES_URL):
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
     schema = f"services_test_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(POSTGRES_URL)
