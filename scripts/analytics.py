@@ -27,13 +27,17 @@ Definitions (UTC days; --since/--until are inclusive UTC dates):
   menu (the buttons of ``utter_menu`` in domain.yml), tapped or typed.
 - crisis reply: an ``action`` event of a response marked
   ``custom: {crisis: true, kind: ...}`` in domain.yml, counted by its kind.
+- safety check-in: an ``action`` event of ``utter_safety_check``, the fixed
+  "is anyone in danger right now?" sent when only the classifier sees possible
+  risk. Not a crisis reply, so counted on its own: a rise means risk is being
+  written in ways the lexicon does not name.
 - fallback reply: an ``action`` event of ``utter_default`` (the rule for
   ``nlu_fallback``) or of ``action_default_fallback`` (Rasa's core fallback,
   which sends utter_default itself): each "didn't follow" reply counts once.
 - helpful yes / no: a user message with the intent ``feedback_helpful`` /
   ``feedback_not_helpful`` (the answers ``utter_ask_helpful`` offers).
 
-Topics, crisis replies, fallbacks and feedback count on the day they happened.
+Topics, crisis replies, check-ins, fallbacks and feedback count on the day they happened.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ DEFAULT_OUT = Path("reports/analytics")
 DOMAIN_PATH = ROOT / "domain.yml"
 MENU_RESPONSE = "utter_menu"
 FALLBACK_ACTIONS = ("utter_default", "action_default_fallback")
+SAFETY_CHECK = "utter_safety_check"
 HELPFUL_YES = "feedback_helpful"
 HELPFUL_NO = "feedback_not_helpful"
 SESSION_STARTED = "session_started"
@@ -71,6 +76,7 @@ DAILY_FIELDS = (
     "median_conversation_length",
     "topics_chosen",
     "crisis_replies",
+    "safety_checkins",
     "fallback_replies",
     "helpful_yes",
     "helpful_no",
@@ -134,6 +140,7 @@ class DayFigures:
     median_conversation_length: Optional[float] = None
     topics_chosen: int = 0
     crisis_replies: int = 0
+    safety_checkins: int = 0
     fallback_replies: int = 0
     helpful_yes: int = 0
     helpful_no: int = 0
@@ -325,7 +332,7 @@ def compute_analytics(
             )
             action_counts = _named_event_counts(
                 conn, dialect, "action", "action_name",
-                [*definitions.crisis_kinds, *FALLBACK_ACTIONS], since, until,
+                [*definitions.crisis_kinds, SAFETY_CHECK, *FALLBACK_ACTIONS], since, until,
             )
     finally:
         engine.dispose()
@@ -357,6 +364,8 @@ def compute_analytics(
         if action in definitions.crisis_kinds:
             days[day].crisis_replies += n
             crisis[(day, definitions.crisis_kinds[action])] += n
+        elif action == SAFETY_CHECK:
+            days[day].safety_checkins += n
         elif action in FALLBACK_ACTIONS:
             days[day].fallback_replies += n
 
@@ -463,11 +472,15 @@ def _charts(analytics: Analytics, out: Path) -> List[Path]:
         heights = [counts[day] for day in dates]
         ax.bar(x, heights, bottom=bottom, label=kind)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.set_ylabel("crisis replies")
+    # Check-ins are not crisis replies: a line beside the bars, not a bar.
+    checkins = [f.safety_checkins for f in analytics.days]
+    ax.plot(x, checkins, "kx--", markersize=9, zorder=3, label="safety check-ins")
+    ax.set_ylim(0, max([1, *bottom, *checkins]) * 1.15)  # room above the tallest mark
+    ax.set_ylabel("crisis replies / check-ins")
     date_axis(ax)
     if analytics.days:
         ax.legend(fontsize="small")
-    finish(fig, ax, paths[2], "Crisis replies per day, by kind")
+    finish(fig, ax, paths[2], "Crisis replies per day, by kind, and safety check-ins")
 
     # "Was this helpful?" answers and fallback replies per day.
     fig, ax = plt.subplots(figsize=(9, 4.5))
@@ -498,7 +511,8 @@ def write_reports(analytics: Analytics, out: Path = DEFAULT_OUT) -> List[Path]:
             [
                 f.date, f.conversations, f.user_messages,
                 _format_number(f.median_conversation_length), f.topics_chosen,
-                f.crisis_replies, f.fallback_replies, f.helpful_yes, f.helpful_no,
+                f.crisis_replies, f.safety_checkins, f.fallback_replies,
+                f.helpful_yes, f.helpful_no,
             ]
             for f in analytics.days
         ),
@@ -526,7 +540,8 @@ def summary(analytics: Analytics) -> str:
         f"topics chosen: {analytics.total('topics_chosen')}; crisis replies: "
         f"{analytics.total('crisis_replies')} ("
         + ", ".join(f"{kind} {n}" for kind, n in analytics.crisis_totals().items())
-        + f"); fallback replies: {analytics.total('fallback_replies')}",
+        + f"); safety check-ins: {analytics.total('safety_checkins')}"
+        + f"; fallback replies: {analytics.total('fallback_replies')}",
         f'"was this helpful?": yes {analytics.total("helpful_yes")}, '
         f'not really {analytics.total("helpful_no")}',
     ]

@@ -97,7 +97,8 @@ dd { margin: 0; }
 ul { margin: .2em 0 .4em; padding-left: 1.3em; }
 .examples { color: var(--muted); }
 .none { color: var(--red); font-weight: bold; }
-.lexicon { columns: 3; column-gap: 1.5em; font-size: 9.5pt; }
+/* The gap holds the next column's numbers (outside markers), so they never overlap text. */
+.lexicon { columns: 3; column-gap: 3em; padding-left: 2.4em; font-size: 9.5pt; }
 .lexicon li { break-inside: avoid; }
 .patterns code { overflow-wrap: anywhere; }
 .small { font-size: 9.5pt; }

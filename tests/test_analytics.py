@@ -163,16 +163,16 @@ def seed_conversations() -> Dict[str, List[Event]]:
 # All: 2, 2, 3, 4, 4, 5 -> median 3.5.
 EXPECTED_DAYS = {
     D1: {"conversations": 3, "user_messages": 10, "median_conversation_length": 4.0,
-         "topics_chosen": 3, "crisis_replies": 1, "fallback_replies": 1,
+         "topics_chosen": 3, "crisis_replies": 1, "safety_checkins": 0, "fallback_replies": 1,
          "helpful_yes": 1, "helpful_no": 1},
     D2: {"conversations": 2, "user_messages": 7, "median_conversation_length": 3.5,
-         "topics_chosen": 4, "crisis_replies": 1, "fallback_replies": 2,
+         "topics_chosen": 4, "crisis_replies": 1, "safety_checkins": 0, "fallback_replies": 2,
          "helpful_yes": 1, "helpful_no": 0},
     D3: {"conversations": 0, "user_messages": 0, "median_conversation_length": None,
-         "topics_chosen": 0, "crisis_replies": 0, "fallback_replies": 0,
+         "topics_chosen": 0, "crisis_replies": 0, "safety_checkins": 0, "fallback_replies": 0,
          "helpful_yes": 0, "helpful_no": 0},
     D4: {"conversations": 1, "user_messages": 3, "median_conversation_length": 3.0,
-         "topics_chosen": 2, "crisis_replies": 1, "fallback_replies": 0,
+         "topics_chosen": 2, "crisis_replies": 1, "safety_checkins": 1, "fallback_replies": 0,
          "helpful_yes": 0, "helpful_no": 0},
 }
 EXPECTED_TOPICS = [
@@ -318,10 +318,10 @@ def test_reports_are_written_without_text_or_sender_ids(seeded_url: str, tmp_pat
     daily = (out / "daily.csv").read_text().splitlines()
     assert daily[0] == ",".join(analytics.DAILY_FIELDS)
     assert daily[1:] == [
-        f"{D1},3,10,4,3,1,1,1,1",
-        f"{D2},2,7,3.5,4,1,2,1,0",
-        f"{D3},0,0,,0,0,0,0,0",
-        f"{D4},1,3,3,2,1,0,0,0",
+        f"{D1},3,10,4,3,1,0,1,1,1",
+        f"{D2},2,7,3.5,4,1,0,2,1,0",
+        f"{D3},0,0,,0,0,0,0,0,0",
+        f"{D4},1,3,3,2,1,1,0,0,0",
     ]
     topics = (out / "topics.csv").read_text().splitlines()
     assert topics[0] == "date,topic,label,count"
@@ -426,7 +426,7 @@ def test_command_line_on_a_seeded_store(seeded_url: str, tmp_path: Path) -> None
 def _snapshot(url: str) -> Dict[str, Any]:
     result = analytics.compute_analytics(url)
     names = ("conversations", "user_messages", "topics_chosen", "crisis_replies",
-             "fallback_replies", "helpful_yes", "helpful_no")
+             "safety_checkins", "fallback_replies", "helpful_yes", "helpful_no")
     return {
         **{name: result.total(name) for name in names},
         "topics": result.topic_totals(),
@@ -447,17 +447,21 @@ def test_conversations_over_rest_are_counted(servers: Servers, tmp_path: Path) -
     assert servers.send(guide, "/feedback_helpful")
     replies = servers.send(guide, nonsense)
     assert fallback_text in [reply.get("text") for reply in replies]
+    # The check-in the risk screen forces when only the classifier sees risk.
+    check_in = servers.send(worried, "/safety_check")
+    assert [reply.get("custom") for reply in check_in if reply.get("custom")] == []
     crisis = servers.send(worried, "my son has taken an overdose")
     kinds = [(reply.get("custom") or {}).get("kind") for reply in crisis if reply.get("custom")]
     assert len(kinds) == 1 and kinds[0] in analytics.load_definitions().kinds
 
     after = _snapshot(servers.database_url)
     assert after["conversations"] - before["conversations"] == 2
-    assert after["user_messages"] - before["user_messages"] == 5
+    assert after["user_messages"] - before["user_messages"] == 6
     assert after["topics_chosen"] - before["topics_chosen"] == 1
     assert after["topics"]["topic_reacting"] - before["topics"]["topic_reacting"] == 1
     assert after["crisis_replies"] - before["crisis_replies"] == 1
     assert after["crisis"][kinds[0]] - before["crisis"][kinds[0]] == 1
+    assert after["safety_checkins"] - before["safety_checkins"] == 1
     assert after["fallback_replies"] - before["fallback_replies"] == 1
     assert after["helpful_yes"] - before["helpful_yes"] == 1
     assert after["helpful_no"] == before["helpful_no"]
