@@ -282,12 +282,18 @@ _FORMATS = {
 _CONTACT_FIELDS = ("phone", "text_number", "text_url", "email", "website", "webchat", "forum")
 
 
+# CI clones the repo with shared/ beside it; never hard-code an absolute path.
+DEFAULT_FACTSHEET = ROOT.parent / "shared" / "source" / FACTSHEET_NAME
+
+
+def factsheet_path() -> Path:
+    """Where the factsheet should be: ``FACTSHEET_PATH``, or ../shared/source/ beside the repo."""
+    return Path(os.environ.get("FACTSHEET_PATH") or DEFAULT_FACTSHEET)
+
+
 def find_factsheet() -> Path:
     """The factsheet: ``FACTSHEET_PATH``, or ../shared/source/ beside the repo."""
-    candidates = [
-        os.environ.get("FACTSHEET_PATH"),
-        ROOT.parent / "shared" / "source" / FACTSHEET_NAME,
-    ]
+    candidates = [os.environ.get("FACTSHEET_PATH"), DEFAULT_FACTSHEET]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)

@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import re
 import sys
 import warnings
 from collections import Counter, defaultdict
@@ -59,6 +58,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.tracker_store import database_url, engine_for  # noqa: E402
+from scripts.content_review import load_responses  # noqa: E402
 
 DEFAULT_OUT = Path("reports/analytics")
 DOMAIN_PATH = ROOT / "domain.yml"
@@ -99,29 +99,19 @@ class Definitions:
         return list(dict.fromkeys(self.crisis_kinds.values()))
 
 
-def _payload_intent(payload: str) -> Optional[str]:
-    """'/topic_reacting' (or '/intent{...}') -> 'topic_reacting'."""
-    match = re.match(r"^/([^{@\s]+)", payload or "")
-    return match.group(1) if match else None
-
-
 def load_definitions(domain_path: Path = DOMAIN_PATH) -> Definitions:
     """The menu topics and crisis responses, read from the domain."""
-    from rasa.shared.utils.io import read_yaml_file
-
-    responses: Mapping[str, Any] = read_yaml_file(str(domain_path)).get("responses") or {}
+    responses = {response.name: response for response in load_responses(domain_path)}
     topics: Dict[str, str] = {}
-    for variant in responses.get(MENU_RESPONSE) or []:
-        for button in variant.get("buttons") or []:
-            intent = _payload_intent(str(button.get("payload", "")))
-            if intent:
-                topics.setdefault(intent, str(button.get("title", intent)))
+    menu = responses.get(MENU_RESPONSE)
+    for button in menu.buttons if menu else []:
+        if button.intent:
+            topics.setdefault(button.intent, button.title or button.intent)
     crisis_kinds: Dict[str, str] = {}
-    for name, variants in responses.items():
-        for variant in variants or []:
-            custom = variant.get("custom") or {}
-            if custom.get("crisis") is True:
-                crisis_kinds[name] = str(custom.get("kind") or name)
+    for name, response in responses.items():
+        for variation in response.variations:
+            if variation.custom.get("crisis") is True:
+                crisis_kinds[name] = str(variation.custom.get("kind") or name)
     if not topics:
         raise ValueError(f"no menu topics: {MENU_RESPONSE} has no buttons in {domain_path}")
     if not crisis_kinds:

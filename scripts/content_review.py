@@ -19,7 +19,6 @@ import argparse
 import ast
 import calendar
 import datetime
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -29,6 +28,10 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from actions.service_directory import factsheet_path  # noqa: E402
+
 POLICY_FILE = Path("docs") / "safety" / "content-sources.yml"
 # metadata.source of replies that state no fact from the factsheet.
 ASSISTANT = "assistant"
@@ -80,13 +83,11 @@ def _iso_date(value: Any, what: str) -> datetime.date:
 
 
 def load_policy(path: Optional[Path] = None, root: Path = ROOT) -> ReviewPolicy:
-    """Reads the policy; the factsheet is env FACTSHEET_PATH, else the policy's path."""
+    """Reads the policy; the factsheet is where the service directory finds it."""
     path = path or root / POLICY_FILE
     spec = read_yaml(path) or {}
     source = spec.get("source_document") or {}
-    env_name = str(source.get("path_env") or "FACTSHEET_PATH")
-    relative = str(source.get("path") or "../shared/source/self-harm-factsheet.txt")
-    factsheet = Path(os.environ.get(env_name) or (root / relative)).resolve()
+    factsheet = factsheet_path().resolve()
     return ReviewPolicy(
         title=str(source["title"]),
         version=str(source.get("version", "")),

@@ -16,15 +16,12 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import requests
 
+from actions.service_directory import factsheet_path
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 MODELS_DIR = Path(os.environ.get("MODELS_DIR", ROOT / "models"))
-# CI clones the repo with shared/ beside it; never hard-code an absolute path.
-FACTSHEET = Path(
-    os.environ.get(
-        "FACTSHEET_PATH", ROOT.parent / "shared" / "source" / "self-harm-factsheet.txt"
-    )
-)
+FACTSHEET = factsheet_path()
 
 
 def newest_model() -> Path:
