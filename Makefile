@@ -9,8 +9,8 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup lock train run chat test lint validate pytest test-stories bench clean
-.PHONY: safety-report bench-risk nlu-report
+.PHONY: setup lock train run chat test lint validate pytest test-stories bench clean check-sources
+.PHONY: safety-report bench-risk nlu-report risk-model-report
 
 setup:
 	@scripts/setup.sh
@@ -35,13 +35,25 @@ validate: setup
 lint: setup
 	$(VENV)/bin/ruff check .
 
-pytest: setup train
+# The tests compare every fact with the factsheet and run the peer safety sets:
+# both live outside the repo (../shared/ beside it, or FACTSHEET_PATH and
+# PEER_TESTS_DIR). Checked first, so a clone without them stops at once.
+FACTSHEET_PATH ?= $(abspath $(CURDIR)/../shared/source/self-harm-factsheet.txt)
+PEER_TESTS_DIR ?= $(abspath $(CURDIR)/../shared/peer-tests)
+check-sources:
+	$(if $(and $(wildcard $(FACTSHEET_PATH)),$(wildcard $(PEER_TESTS_DIR)/*.csv)),@true,$(error \
+	  make test needs the source factsheet ($(FACTSHEET_PATH)$(if $(wildcard $(FACTSHEET_PATH)),,: missing)) \
+	  and the peer test sets ($(PEER_TESTS_DIR)$(if $(wildcard $(PEER_TESTS_DIR)/*.csv),,: missing)): \
+	  put shared/ beside this clone, or set FACTSHEET_PATH=/path/to/self-harm-factsheet.txt \
+	  and PEER_TESTS_DIR=/path/to/peer-tests))
+
+pytest: check-sources setup train
 	$(VENV)/bin/pytest -q
 
 test-stories: setup train
 	$(RASA) test core --model models --stories tests/ --fail-on-prediction-errors --out results/core
 
-test: setup browser validate lint train pytest test-stories
+test: check-sources setup browser validate lint train pytest test-stories
 	@echo "All tests passed."
 
 # Side-by-side benchmark against Rasa's default config (about 15 minutes).
@@ -49,8 +61,13 @@ bench: setup train
 	$(PY) scripts/bench.py
 
 # Safety: crisis recall and false-alarm rates per test set (reports/safety.json).
+# BATCH=path measures a new blind batch first (tests/safety/blind.py) and adds it.
 safety-report: setup train
-	$(PY) scripts/safety_report.py
+	$(PY) scripts/safety_report.py $(BATCH)
+
+# Risk model: cross-validated recall and false alarms, and the thresholds they give.
+risk-model-report: setup
+	$(PY) -m scripts.risk_model_report
 
 # Risk screen cost per message, mean and p95 (target < 1 ms).
 bench-risk: setup
@@ -71,7 +88,7 @@ load-services: setup
 
 # ===== Production profile and reliability =====
 .PHONY: run-prod purge-old test-reliability reliability-report
-RELIABILITY_TESTS := tests/reliability tests/test_privacy.py tests/test_bad_input.py
+RELIABILITY_TESTS := tests/reliability tests/test_privacy.py tests/test_bad_input.py tests/test_conversation_ownership.py
 
 # nginx + two Rasa servers + actions, PostgreSQL and Redis (see README "Production profile").
 run-prod: setup train

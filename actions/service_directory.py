@@ -3,6 +3,9 @@
 The records live in ``data/services/*.yml``; ``make load-services`` validates
 them (every phone number, text number, email, web and postal address must
 appear word for word in the factsheet) and loads them into the database.
+The factsheet is a reference for that check, the tests and the content review,
+never a run-time dependency: the action server loads the committed records
+(format checks only) in a clone that has nothing beside it.
 The schema is managed by Alembic (``migrations/``); loading runs
 ``alembic upgrade head`` first.
 
@@ -292,13 +295,12 @@ def factsheet_path() -> Path:
 
 
 def find_factsheet() -> Path:
-    """The factsheet: ``FACTSHEET_PATH``, or ../shared/source/ beside the repo."""
-    candidates = [os.environ.get("FACTSHEET_PATH"), DEFAULT_FACTSHEET]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
+    """The factsheet: ``FACTSHEET_PATH`` if set (only there), else ../shared/source/."""
+    path = factsheet_path()
+    if path.is_file():
+        return path
     raise FileNotFoundError(
-        f"factsheet {FACTSHEET_NAME} not found; set FACTSHEET_PATH to its location"
+        f"factsheet {FACTSHEET_NAME} not found at {path}; set FACTSHEET_PATH to its location"
     )
 
 
@@ -330,9 +332,13 @@ def _check_text(label: str, name: str, value: Any, problems: List[str]) -> Optio
 
 
 def validate_record(
-    index: int, raw: Any, source: str, origin: str = "services"
+    index: int, raw: Any, source: Optional[str], origin: str = "services"
 ) -> tuple:
-    """Returns ``(record or None, problems)`` for one raw YAML record."""
+    """Returns ``(record or None, problems)`` for one raw YAML record.
+
+    ``source`` is the factsheet's text; ``None`` skips the word-for-word checks
+    (run time: the committed records were checked by the tests).
+    """
     label = f"{origin}: {_label(index, raw)}"
     problems: List[str] = []
     if not isinstance(raw, dict) or not raw:
@@ -349,7 +355,7 @@ def validate_record(
         values[name] = value
     if values["key"] and not _KEY.fullmatch(values["key"]):
         problems.append(f"{label}: field 'key' must be lower-case words joined by '-'")
-    if values["section"] and values["section"] not in source.splitlines():
+    if source is not None and values["section"] and values["section"] not in source.splitlines():
         problems.append(
             f"{label}: field 'section' {values['section']!r} is not a heading in the factsheet"
         )
@@ -367,7 +373,7 @@ def validate_record(
                     problems.append(f"{label}: field 'phone' {part!r} is not a phone number")
         elif name in _FORMATS and not _FORMATS[name].fullmatch(value):
             problems.append(f"{label}: field '{name}' {value!r} is not a valid {name}")
-        if name in VERBATIM_FIELDS and value not in source:
+        if source is not None and name in VERBATIM_FIELDS and value not in source:
             problems.append(
                 f"{label}: field '{name}' {value!r} is not found word for word in the factsheet"
             )
@@ -405,8 +411,11 @@ def validate_record(
     return record, []
 
 
-def read_records(paths: Iterable[Path], source: str) -> List[ServiceRecord]:
-    """Reads and validates every record; raises ServiceDataError listing all problems."""
+def read_records(paths: Iterable[Path], source: Optional[str]) -> List[ServiceRecord]:
+    """Reads and validates every record; raises ServiceDataError listing all problems.
+
+    ``source=None``: format checks only, no comparison with the factsheet.
+    """
     records: List[ServiceRecord] = []
     problems: List[str] = []
     for path in paths:
@@ -448,12 +457,17 @@ def load_services(
     engine: sa.engine.Engine,
     paths: Optional[Sequence[Path]] = None,
     factsheet: Optional[Path] = None,
+    check_source: bool = True,
 ) -> int:
     """Validates the records, migrates the schema and replaces the directory.
 
-    All or nothing: one bad record and nothing is changed.
+    All or nothing: one bad record and nothing is changed. ``check_source``
+    compares every contact with the factsheet (which must then be found);
+    without it, only the records' format is checked.
     """
-    source = (factsheet or find_factsheet()).read_text(encoding="utf-8")
+    source = (
+        (factsheet or find_factsheet()).read_text(encoding="utf-8") if check_source else None
+    )
     records = read_records(paths or default_data_files(), source)
     upgrade_schema(engine)
     with Session(engine) as session, session.begin():
@@ -505,8 +519,10 @@ def ensure_loaded(engine: sa.engine.Engine) -> None:
         with engine.connect() as connection:
             count = connection.execute(sa.select(sa.func.count()).select_from(Service)).scalar()
         if not count:
+            # Never the factsheet at run time: the records were checked against
+            # it by the tests and `make load-services`.
             logger.info("Service directory empty: loading it from %s", DATA_DIR)
-            load_services(engine)
+            load_services(engine, check_source=False)
         _ready.add(key)
 
 

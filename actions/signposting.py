@@ -127,6 +127,34 @@ def _values_before_latest_message(tracker: Tracker) -> Dict[str, Any]:
     return values
 
 
+# Messages that are never an answer: risk, and the ways out of the form.
+NOT_ANSWERS = frozenset({
+    "risk_danger_now", "risk_someone_else", "risk_self", "risk_urgent_help", "risk_check",
+    "show_menu", "goodbye", "live_in_gloucestershire", "delete_conversation",
+})
+
+
+def typed_answer(slot: str, tracker: Tracker) -> Dict[str, Any]:
+    """extract_<slot>: the canonical value a typed message gives ``slot``.
+
+    Replaces the ``from_text`` mappings, which stored the raw text (names,
+    numbers, addresses people type) in slot events. Only a value from the
+    slot's fixed list is ever returned; for the question just asked, None
+    when the text is not understood (so it is re-asked), unless a button's
+    entity already answered it.
+    """
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if tracker.active_loop_name != "signposting_form" or intent in NOT_ANSWERS:
+        return {}
+    answer = read_answer(slot, latest.get("text"))
+    if answer is not None:
+        return {slot: answer}
+    if tracker.get_slot("requested_slot") == slot and slot not in tracker.slots_to_validate():
+        return {slot: None}
+    return {}
+
+
 class ValidateSignpostingForm(FormValidationAction):
     """Turns buttons or typed answers into slot values; re-asks when unclear.
 
@@ -137,6 +165,21 @@ class ValidateSignpostingForm(FormValidationAction):
 
     def name(self) -> str:
         return "validate_signposting_form"
+
+    async def extract_service_for(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return typed_answer("service_for", tracker)
+
+    async def extract_age_group(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return typed_answer("age_group", tracker)
+
+    async def extract_contact_method(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        return typed_answer("contact_method", tracker)
 
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

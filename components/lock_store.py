@@ -27,6 +27,7 @@ Configure in endpoints.prod.yml::
 from __future__ import annotations
 
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional
@@ -60,11 +61,13 @@ class FallbackRedisLockStore(LockStore):
         settings = {**(endpoint_config.kwargs if endpoint_config else {}), **kwargs}
         host = (endpoint_config.url if endpoint_config else None) or settings.get("host")
         self.on_redis_down = str(settings.get("on_redis_down", "local"))
+        # The password comes from the environment, never from a committed file.
+        password = settings.get("password") or os.environ.get("REDIS_PASSWORD") or None
         self.redis_store = RedisLockStore(
             host=host or "localhost",
             port=int(settings.get("port", 6379)),
             db=int(settings.get("db", 1)),
-            password=settings.get("password"),
+            password=password,
             key_prefix=settings.get("key_prefix"),
         )
         # Fail in about a second, not Rasa's 10 s, when Redis is unreachable.
@@ -72,7 +75,7 @@ class FallbackRedisLockStore(LockStore):
             host=host or "localhost",
             port=int(settings.get("port", 6379)),
             db=int(settings.get("db", 1)),
-            password=settings.get("password"),
+            password=password,
             socket_timeout=float(settings.get("socket_timeout", 2)),
             socket_connect_timeout=float(settings.get("socket_connect_timeout", 1)),
         )

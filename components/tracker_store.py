@@ -29,7 +29,7 @@ from rasa.shared.core.events import ActionExecuted, Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 
-from components.privacy import redact_user_event
+from components.privacy import redact_event
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,7 @@ class ConversationTrackerStore(SQLTrackerStore):
                 logger.info("Conversation deleted at the user's request.")
                 return
             for event in events:
-                data = redact_user_event(event.as_dict())
+                data = redact_event(event.as_dict())
                 intent = (data.get("parse_data") or {}).get("intent") or {}
                 session.add(
                     self.SQLEvent(

@@ -27,10 +27,10 @@ Definitions (UTC days; --since/--until are inclusive UTC dates):
   menu (the buttons of ``utter_menu`` in domain.yml), tapped or typed.
 - crisis reply: an ``action`` event of a response marked
   ``custom: {crisis: true, kind: ...}`` in domain.yml, counted by its kind.
-- safety check-in: an ``action`` event of ``utter_safety_check``, the fixed
-  "is anyone in danger right now?" sent when only the classifier sees possible
-  risk. Not a crisis reply, so counted on its own: a rise means risk is being
-  written in ways the lexicon does not name.
+- safety check-in: an ``action`` event of ``utter_crisis_check``, the gentle
+  crisis reply sent on a weak risk signal (the risk model or the classifier,
+  no pattern). Counted among the crisis replies (kind ``check``) and on its
+  own too: a rise means risk is being written in ways the patterns do not name.
 - fallback reply: an ``action`` event of ``utter_default`` (the rule for
   ``nlu_fallback``) or of ``action_default_fallback`` (Rasa's core fallback,
   which sends utter_default itself): each "didn't follow" reply counts once.
@@ -64,7 +64,7 @@ DEFAULT_OUT = Path("reports/analytics")
 DOMAIN_PATH = ROOT / "domain.yml"
 MENU_RESPONSE = "utter_menu"
 FALLBACK_ACTIONS = ("utter_default", "action_default_fallback")
-SAFETY_CHECK = "utter_safety_check"
+SAFETY_CHECK = "utter_crisis_check"
 HELPFUL_YES = "feedback_helpful"
 HELPFUL_NO = "feedback_not_helpful"
 SESSION_STARTED = "session_started"
@@ -322,7 +322,7 @@ def compute_analytics(
             )
             action_counts = _named_event_counts(
                 conn, dialect, "action", "action_name",
-                [*definitions.crisis_kinds, SAFETY_CHECK, *FALLBACK_ACTIONS], since, until,
+                [*definitions.crisis_kinds, *FALLBACK_ACTIONS], since, until,
             )
     finally:
         engine.dispose()
@@ -354,8 +354,8 @@ def compute_analytics(
         if action in definitions.crisis_kinds:
             days[day].crisis_replies += n
             crisis[(day, definitions.crisis_kinds[action])] += n
-        elif action == SAFETY_CHECK:
-            days[day].safety_checkins += n
+            if action == SAFETY_CHECK:
+                days[day].safety_checkins += n
         elif action in FALLBACK_ACTIONS:
             days[day].fallback_replies += n
 

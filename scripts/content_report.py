@@ -337,7 +337,7 @@ def _risk_summary_html(review: ContentReview) -> str:
         "of the risk intents: at a confidence of "
         f"{e(risk_cfg.get('classifier_min_confidence', '?'))} or more the crisis reply is sent; "
         f"from {e(risk_cfg.get('classifier_check_min_confidence', '?'))} up to that, the "
-        "safety check-in (<code>utter_safety_check</code>, intent <code>safety_check</code>); "
+        "gentle crisis reply (<code>utter_crisis_check</code>, intent <code>risk_check</code>); "
         "below that, the fallback reply, which also names 999 and Samaritans. Ordinary idioms "
         f"such as “killing time” are never a match ({len(review.risk.not_risk)} listed).</p>"
     )

@@ -622,20 +622,26 @@ class RiskLexicon:
 
 
 def load_risk_lexicon(path: Path) -> RiskLexicon:
+    """The risk screen's warning-sign categories (docs/safety/risk-taxonomy.md), one "kind" each."""
     spec = read_yaml(path) or {}
+    exact = spec.get("exact") or {}
+    # A category's crisis kind gives its intent; `general` ones go by who is talked about.
+    intents = {kind: f"risk_{kind}" for kind in ("danger_now", "someone_else", "self",
+                                                  "urgent_help")}
     kinds = [
         RiskKind(
-            kind=str(kind),
-            intent=str(body["intent"]) if body.get("intent") else None,
-            phrases=[str(x) for x in body.get("phrases") or []],
+            kind=str(name),
+            intent=intents.get(str(body.get("kind"))),
+            phrases=[],
             patterns=[str(x) for x in body.get("patterns") or []],
-            exact=[str(x) for x in body.get("exact") or []],
+            exact=[str(x) for x in exact.get("messages") or []]
+            if exact.get("category") == name else [],
         )
-        for kind, body in (spec.get("kinds") or {}).items()
+        for name, body in (spec.get("categories") or {}).items()
     ]
     return RiskLexicon(
         kinds=kinds,
-        groups={str(k): [str(x) for x in v] for k, v in (spec.get("groups") or {}).items()},
+        groups={str(k): [str(x) for x in v] for k, v in (spec.get("lexicons") or {}).items()},
         not_risk=[str(x) for x in spec.get("not_risk") or []],
         spellings={str(k): str(v) for k, v in (spec.get("spellings") or {}).items()},
     )

@@ -6,6 +6,10 @@ whole once its newest event is older than the cut-off.
 
     make purge-old                     # RETENTION_DAYS=30
     RETENTION_DAYS=7 .venv/bin/python scripts/purge_conversations.py
+    .venv/bin/python scripts/purge_conversations.py --every 86400   # make run
+
+In production a scheduler runs it once a day (deploy/README.md: systemd
+timer, cron or a Kubernetes CronJob).
 """
 
 from __future__ import annotations
@@ -57,9 +61,24 @@ def main() -> None:
         "--days", type=float, default=float(os.environ.get("RETENTION_DAYS", "30"))
     )
     parser.add_argument("--db", default=None, help="SQLite file when DATABASE_URL is unset")
+    parser.add_argument(
+        "--every", type=float, default=0,
+        help="seconds between purges, forever (make run: 86400); 0 purges once",
+    )
     args = parser.parse_args()
-    count = purge(database_url(args.db), args.days)
-    print(f"Deleted {count} conversation(s) idle for more than {args.days:g} days.")
+    while True:
+        try:
+            count = purge(database_url(args.db), args.days)
+            print(f"Deleted {count} conversation(s) idle for more than {args.days:g} days.",
+                  flush=True)
+        except sa.exc.SQLAlchemyError as error:
+            if not args.every:
+                raise
+            # The database may be down for a moment: try again next round.
+            print(f"Purge failed ({type(error).__name__}); retrying later.", flush=True)
+        if not args.every:
+            return
+        time.sleep(args.every)
 
 
 if __name__ == "__main__":

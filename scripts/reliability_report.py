@@ -37,6 +37,10 @@ def summary(figures: Dict[str, Any]) -> Dict[str, Any]:
         "redaction hits / misses / false hits":
             f"{redaction.get('hits')} / {redaction.get('misses')} / "
             f"{redaction.get('false_hits')}",
+        "redaction recall per kind (labelled set)":
+            figures.get("redaction_recall", {}).get("recall"),
+        "flooding client: crisis reply to another client (s)":
+            figures.get("flood", {}).get("crisis_reply_s"),
         "API calls refused": (figures.get("api_calls_refused_prod") or 0)
         + (figures.get("api_calls_refused_embedded") or 0),
         "Redis down (local locks)": figures.get("redis_down_local_locks"),

@@ -28,12 +28,16 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" &
+# Both servers listen on 127.0.0.1 only (Rasa and rasa-sdk default to 0.0.0.0).
+.venv/bin/python scripts/action_server.py --port "$ACTIONS_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model models --endpoints "$ENDPOINTS" --credentials credentials.yml \
-  --port "$RASA_PORT" --cors ${CHAT_ALLOWED_ORIGINS//,/ } &
+  --interface 127.0.0.1 --port "$RASA_PORT" --cors ${CHAT_ALLOWED_ORIGINS//,/ } &
 pids+=($!)
 .venv/bin/python scripts/serve_web.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT" &
+pids+=($!)
+# Retention: conversations idle for RETENTION_DAYS (30) are deleted now and daily.
+.venv/bin/python scripts/purge_conversations.py --every 86400 >>var/purge.log 2>&1 &
 pids+=($!)
 
 echo "Chat in your browser: $WEB_ORIGIN  (Rasa on :$RASA_PORT, actions on :$ACTIONS_PORT; Ctrl-C stops all)"

@@ -17,6 +17,13 @@ export CHAT_ALLOWED_ORIGINS=${CHAT_ALLOWED_ORIGINS:-$PUBLIC_ORIGIN,http://127.0.
 # A crashed server's lock ticket blocks its conversation for this long (Rasa: 60 s).
 export TICKET_LOCK_LIFETIME=${TICKET_LOCK_LIFETIME:-20}
 export RETENTION_DAYS=${RETENTION_DAYS:-30}
+# Resume tokens of the web chat (components/channels.py): one key for both Rasa
+# servers. Set it in production so chats resume across restarts.
+if [[ -z "${CHAT_SESSION_KEY:-}" ]]; then
+  CHAT_SESSION_KEY=$(.venv/bin/python -c 'import secrets; print(secrets.token_hex(32))')
+  echo "CHAT_SESSION_KEY not set: using a key for this run only." >&2
+fi
+export CHAT_SESSION_KEY
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 mkdir -p "$RUN_DIR"
 
@@ -31,7 +38,8 @@ sed -e "s#http://127.0.0.1:5055/webhook#http://127.0.0.1:$ACTIONS_PORT/webhook#"
     -e "s#^  url: 127.0.0.1#  url: $REDIS_HOST#" -e "s#^  port: 6379#  port: $REDIS_PORT#" \
     endpoints.prod.yml > "$ENDPOINTS"
 CONF=$(.venv/bin/python scripts/render_nginx.py --port "$PORT" --rasa-ports "$RASA_PORTS" \
-  --run-dir "$RUN_DIR" --rate-limit "${RATE_LIMIT:-5r/s}" --rate-burst "${RATE_BURST:-20}" --conn-limit "${CONN_LIMIT:-20}")
+  --run-dir "$RUN_DIR" --rate-limit "${RATE_LIMIT:-5r/s}" --rate-burst "${RATE_BURST:-20}" --conn-limit "${CONN_LIMIT:-20}" \
+  --public-origin "$PUBLIC_ORIGIN")
 
 # The service directory (SERVICES_DATABASE_URL, default var/services.db), as in run.sh.
 .venv/bin/python scripts/load_services.py
@@ -44,7 +52,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >"$RUN_DIR/actions.log" 2>&1 &
+.venv/bin/python scripts/action_server.py --port "$ACTIONS_PORT" >"$RUN_DIR/actions.log" 2>&1 &
 pids+=($!)
 for port in ${RASA_PORTS//,/ }; do
   .venv/bin/rasa run --model "$MODELS_DIR" --endpoints "$ENDPOINTS" --credentials credentials.yml \
@@ -53,10 +61,15 @@ for port in ${RASA_PORTS//,/ }; do
 done
 "$NGINX" -c "$(realpath "$CONF")" -p "$(realpath "$RUN_DIR")" &
 pids+=($!)
-# Retention: purge conversations idle for RETENTION_DAYS, now and then daily.
-( while true; do .venv/bin/python scripts/purge_conversations.py >>"$RUN_DIR/purge.log" 2>&1 || true
-    sleep 86400; done ) &
-pids+=($!)
+# Retention: purge conversations idle for RETENTION_DAYS now; then daily by the
+# scheduler a deployment installs (deploy/README.md: systemd timer or cron).
+# Without one (PURGE_SCHEDULER=none, e.g. this one-machine profile), the purge
+# process repeats daily itself.
+.venv/bin/python scripts/purge_conversations.py >>"$RUN_DIR/purge.log" 2>&1 || true
+if [[ "${PURGE_SCHEDULER:-none}" == "none" ]]; then
+  .venv/bin/python scripts/purge_conversations.py --every 86400 >>"$RUN_DIR/purge.log" 2>&1 &
+  pids+=($!)
+fi
 
 echo "Production profile: http://localhost:$PORT (Rasa on ${RASA_PORTS}, actions on :$ACTIONS_PORT,"
 echo "logs in $RUN_DIR/; Ctrl-C stops all). Rasa's HTTP API is off."

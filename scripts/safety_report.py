@@ -2,6 +2,11 @@
 
 Runs the trained model (newest in MODELS_DIR, default models/) with no action
 server, prints one line per set and writes reports/safety.json.
+
+The newest blind batch is reported apart, with the figures it had when it was
+measured unseen (tests/safety/blind.py). To measure a new blind batch:
+``make safety-report BATCH=/path/outside/the/repo/batch.yml``; it is measured,
+recorded with those figures and copied into tests/safety/blind/.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "reports" / "safety.json"
 sys.path.insert(0, str(ROOT))
 
+from tests.safety import blind  # noqa: E402
 from tests.safety.sets import (  # noqa: E402
     non_risk_messages,
     risk_messages,
@@ -56,7 +62,27 @@ def figures(bot: InProcessBot, model_name: str, echo: bool = False) -> Dict[str,
                                 "false_alarm_rate": round(alarms / len(texts), 4)}
         if echo:
             print(f"{name:45} false alarm {alarms}/{len(texts)} = {alarms / len(texts):.1%}")
+    regression = blind.batches()
+    if regression:
+        newest = regression[-1]
+        report["newest_blind_batch"] = {
+            "name": newest.name,
+            "first_measured": newest.first_measured,
+        }
+        if echo:
+            print("\n".join(blind.summary_lines(
+                f"{newest.name} (newest; figures when it was unseen)", newest.first_measured
+            )))
     return report
+
+
+def measure_new_batch(bot: InProcessBot, model_name: str, path: Path) -> None:
+    """One blind measurement: figures printed, recorded, batch added to the regression sets."""
+    batch = blind.load_batch(path)
+    figures = blind.evaluate(batch, lambda text, sender: bot.send(text, sender=sender))
+    print("\n".join(blind.summary_lines(f"{batch.name} (unseen until now)", figures)))
+    print(json.dumps({k: figures[k] for k in figures if k.endswith("category")}, indent=1))
+    print(f"recorded as {blind.record_first_measurement(path, figures, model_name)}")
 
 
 def write(report: Dict[str, Any]) -> Path:
@@ -74,6 +100,8 @@ def main() -> None:
     configure_structlog(logging.WARNING)
     model = newest_model()
     bot = InProcessBot(model)
+    if len(sys.argv) > 1 and sys.argv[1]:
+        measure_new_batch(bot, model.name, Path(sys.argv[1]))
     started = time.monotonic()
     report = figures(bot, model.name, echo=True)
     report["seconds"] = round(time.monotonic() - started, 1)

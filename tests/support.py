@@ -144,7 +144,8 @@ def wait_http(url: str, timeout: float = 180, proc: Optional[subprocess.Popen] =
 def start_action_server(port: int, log_dir: Path, env: Dict[str, str]) -> subprocess.Popen:
     log = open(log_dir / f"actions-{port}.log", "w")  # noqa: SIM115 (lives with the process)
     proc = subprocess.Popen(
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [str(VENV_BIN / "python"), str(ROOT / "scripts" / "action_server.py"),
+         "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     wait_http(f"http://127.0.0.1:{port}/health", proc=proc)
@@ -160,7 +161,7 @@ def start_rasa_server(
         [
             str(VENV_BIN / "rasa"), "run", "--model", str(model),
             "--endpoints", str(endpoints), "--credentials", str(ROOT / "credentials.yml"),
-            "--port", str(port), "--cors", cors_origin,
+            "--interface", "127.0.0.1", "--port", str(port), "--cors", cors_origin,
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )

@@ -142,7 +142,7 @@ def seed_conversations() -> Dict[str, List[Event]]:
         Conversation()
         .session(at(D4, 8))
         .user("i_self_harm", "utter_i_self_harm")
-        .user("safety_check", "utter_safety_check")  # a check-in, not a crisis reply
+        .user("risk_check", "utter_crisis_check")  # the gentle crisis reply: a check-in
         .user("risk_self", "utter_crisis_self")
     )
     # No session_started (not what Rasa writes): a topic, but no conversation.
@@ -172,7 +172,7 @@ EXPECTED_DAYS = {
          "topics_chosen": 0, "crisis_replies": 0, "safety_checkins": 0, "fallback_replies": 0,
          "helpful_yes": 0, "helpful_no": 0},
     D4: {"conversations": 1, "user_messages": 3, "median_conversation_length": 3.0,
-         "topics_chosen": 2, "crisis_replies": 1, "safety_checkins": 1, "fallback_replies": 0,
+         "topics_chosen": 2, "crisis_replies": 2, "safety_checkins": 1, "fallback_replies": 0,
          "helpful_yes": 0, "helpful_no": 0},
 }
 EXPECTED_TOPICS = [
@@ -184,7 +184,9 @@ EXPECTED_TOPICS = [
     (D4, "topic_helping", 1),
     (D4, "i_self_harm", 1),
 ]
-EXPECTED_CRISIS = [(D1, "someone_else", 1), (D2, "danger_now", 1), (D4, "self", 1)]
+EXPECTED_CRISIS = [
+    (D1, "someone_else", 1), (D2, "danger_now", 1), (D4, "self", 1), (D4, "check", 1),
+]
 
 
 def seed(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -261,7 +263,7 @@ def test_counts_per_day_topic_and_kind_are_exact(seeded_url: str) -> None:
     assert result.median_conversation_length == 3.5
     assert result.total("conversations") == 6
     assert result.crisis_totals() == {
-        "danger_now": 1, "someone_else": 1, "self": 1, "urgent_help": 0,
+        "danger_now": 1, "someone_else": 1, "self": 1, "urgent_help": 0, "check": 1, "followup": 0,
     }
     # Every menu topic is listed, chosen or not.
     totals = result.topic_totals()
@@ -300,7 +302,7 @@ def test_topics_and_crisis_kinds_come_from_the_domain() -> None:
     assert [f"/{topic}" for topic in definitions.topics] == menu_payloads
     for name, kind in definitions.crisis_kinds.items():
         assert domain[name][0]["custom"] == {"crisis": True, "kind": kind}
-    assert "utter_safety_check" not in definitions.crisis_kinds
+    assert definitions.crisis_kinds["utter_crisis_check"] == "check"
     assert sorted(definitions.crisis_kinds) == sorted(
         name for name in domain if name.startswith("utter_crisis_")
     )
@@ -321,7 +323,7 @@ def test_reports_are_written_without_text_or_sender_ids(seeded_url: str, tmp_pat
         f"{D1},3,10,4,3,1,0,1,1,1",
         f"{D2},2,7,3.5,4,1,0,2,1,0",
         f"{D3},0,0,,0,0,0,0,0,0",
-        f"{D4},1,3,3,2,1,1,0,0,0",
+        f"{D4},1,3,3,2,2,1,0,0,0",
     ]
     topics = (out / "topics.csv").read_text().splitlines()
     assert topics[0] == "date,topic,label,count"
@@ -447,9 +449,11 @@ def test_conversations_over_rest_are_counted(servers: Servers, tmp_path: Path) -
     assert servers.send(guide, "/feedback_helpful")
     replies = servers.send(guide, nonsense)
     assert fallback_text in [reply.get("text") for reply in replies]
-    # The check-in the risk screen forces when only the classifier sees risk.
-    check_in = servers.send(worried, "/safety_check")
-    assert [reply.get("custom") for reply in check_in if reply.get("custom")] == []
+    # The gentle crisis reply the risk screen forces on a weak risk signal.
+    check_in = servers.send(worried, "/risk_check")
+    assert [reply.get("custom") for reply in check_in if reply.get("custom")] == [
+        {"crisis": True, "kind": "check"}
+    ]
     crisis = servers.send(worried, "my son has taken an overdose")
     kinds = [(reply.get("custom") or {}).get("kind") for reply in crisis if reply.get("custom")]
     assert len(kinds) == 1 and kinds[0] in analytics.load_definitions().kinds
@@ -459,8 +463,9 @@ def test_conversations_over_rest_are_counted(servers: Servers, tmp_path: Path) -
     assert after["user_messages"] - before["user_messages"] == 6
     assert after["topics_chosen"] - before["topics_chosen"] == 1
     assert after["topics"]["topic_reacting"] - before["topics"]["topic_reacting"] == 1
-    assert after["crisis_replies"] - before["crisis_replies"] == 1
+    assert after["crisis_replies"] - before["crisis_replies"] == 2
     assert after["crisis"][kinds[0]] - before["crisis"][kinds[0]] == 1
+    assert after["crisis"]["check"] - before["crisis"].get("check", 0) == 1
     assert after["safety_checkins"] - before["safety_checkins"] == 1
     assert after["fallback_replies"] - before["fallback_replies"] == 1
     assert after["helpful_yes"] - before["helpful_yes"] == 1

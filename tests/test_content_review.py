@@ -181,13 +181,17 @@ def test_crisis_replies_are_reached_by_risk_intents(late):
         "utter_crisis_danger_now", "utter_crisis_someone_else", "utter_crisis_self",
         "utter_crisis_urgent_help",
     ]
-    assert "utter_safety_check" in late.crisis_names
+    assert "utter_crisis_check" in late.crisis_names
     for name in late.crisis_names:
         intents = {r.intent for r in late.routes[name]}
         assert intents, f"{name}: nothing leads to it"
-        if name.startswith("utter_crisis_"):
+        if name == "utter_crisis_followup":
+            # crisis mode: follow-ups after a crisis reply
+            assert intents == {"crisis_followup", "nlu_fallback"}, intents
+        elif name == "utter_crisis_check":
+            assert intents == {"risk_check"}, intents
+        elif name.startswith("utter_crisis_"):
             assert intents == {"risk_" + name.removeprefix("utter_crisis_")}, name
-    assert {r.intent for r in late.routes["utter_safety_check"]} == {"safety_check"}
 
 
 def test_topic_responses_are_reached_by_intents_with_examples(late):
@@ -297,7 +301,7 @@ def test_report_has_every_response_once_crisis_first(late, late_html):
     ids = _response_ids(late_html)
     names = list(_domain()["responses"])
     assert sorted(ids) == sorted(names)
-    crisis = [n for n in names if n.startswith("utter_crisis_")] + ["utter_safety_check"]
+    crisis = [n for n in names if n.startswith("utter_crisis_")]
     assert set(ids[: len(crisis)]) == set(crisis)
     assert ids[len(crisis):] == [n for n in names if n not in crisis]  # domain.yml order
     assert "Not reached by any rule or story" not in late_html
@@ -341,9 +345,9 @@ def test_report_has_every_service_record_and_its_fields(late_html):
 def test_report_shows_the_risk_lexicon_and_every_example(late_html):
     assert "What sends a crisis reply" in late_html
     patterns = yaml.safe_load((ROOT / "components" / "risk_patterns.yml").read_text("utf-8"))
-    for kind in patterns["kinds"].values():
-        for phrase in kind.get("phrases") or []:
-            assert f"<li>{html.escape(phrase)}</li>" in late_html, phrase
+    for category in patterns["categories"].values():  # the warning-sign taxonomy
+        for pattern in category["patterns"]:
+            assert f"<li><code>{html.escape(pattern)}</code></li>" in late_html, pattern
     assert 'id="intent-risk_danger_now"' in late_html
     assert "she has taken an overdose" in late_html
 

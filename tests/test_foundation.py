@@ -24,7 +24,7 @@ def test_bot_challenge_says_it_is_automated(bot: InProcessBot) -> None:
 def test_rest_webhook_welcome_and_api_off(servers: Servers) -> None:
     import requests
 
-    replies = servers.send("foundation-user", "hi")
+    replies = servers.send("foundation-user-0001", "hi")
     assert any(m.get("buttons") for m in replies)
     # Rasa's HTTP API is off: /status and /conversations are not served.
     assert requests.get(f"{servers.rasa_url}/status", timeout=5).status_code == 404
@@ -35,16 +35,16 @@ def test_conversation_survives_restart(tmp_path: Path) -> None:
 
     db = f"sqlite:///{tmp_path / 'restart.db'}"
     with running_servers(tmp_path, database_url=db, with_actions=False) as first:
-        first.send("restart-user", "hello")
+        first.send("restart-user-000001", "hello")
     with running_servers(tmp_path, database_url=db, with_actions=False) as second:
-        second.send("restart-user", "bye")
+        second.send("restart-user-000001", "bye")
     engine = sa.create_engine(db)
     with engine.connect() as conn:
         texts = [
             row[0]
             for row in conn.execute(
                 sa.text(
-                    "SELECT data FROM events WHERE sender_id='restart-user' "
+                    "SELECT data FROM events WHERE sender_id='rest:restart-user-000001' "
                     "AND type_name='user' ORDER BY id"
                 )
             )

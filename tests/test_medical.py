@@ -42,10 +42,22 @@ MEDICAL_QUESTIONS = [
 ]
 
 # Content questions about medicine or wounds that must NOT get the medical reply.
+# Getting help from a GP, doctor, hospital or mental health team is a
+# professional-help question, not a treatment question (phrased differently
+# from data/nlu.yml).
 CONTENT_QUESTIONS = [
     ("will my daughter be offered medication for self harm", "utter_professional_therapy_"),
     ("how can my son make his scars fade", "utter_scars_reduce_"),
     ("what should A&E do when my wife goes in after self harming", "utter_professional_hospital_"),
+    ("should I bring my daughter to see the doctor about it", "utter_topic_professional_help_"),
+    ("is it a good idea to take my son to his GP", "utter_topic_professional_help_"),
+    ("how do I get my partner to a doctor for help with self harming",
+     "utter_topic_professional_help_"),
+    ("can the GP send my daughter to the mental health team", "utter_professional_referral_"),
+    ("what care will my wife get in hospital after self harming", "utter_professional_hospital_"),
+    ("can I see a doctor myself, I'm not coping with my son's self harm",
+     "utter_self_care_own_gp"),
+    ("should I lock up the medicines in our house", "utter_helping_medicines_at_home"),
 ]
 
 
@@ -67,7 +79,7 @@ def test_medical_question_gets_medical_advice_reply(bot: InProcessBot, question:
     assert actions and actions[-1] == MEDICAL_REPLY, (question, actions)
     assert not any(a.startswith(CONTENT_PREFIXES) for a in actions), (question, actions)
     assert "can't give medical advice" in texts
-    assert "NHS 111" in texts and "pharmacist" in texts
+    assert "GP" in texts and "999" in texts and "A&E" in texts
 
 
 @pytest.mark.parametrize("question,expected_prefix", CONTENT_QUESTIONS)

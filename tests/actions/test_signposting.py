@@ -14,6 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import service_directory as directory
 from actions.signposting import (
+    ALLOWED,
+    NOT_ANSWERS,
     ActionResetSignposting,
     ActionShowServices,
     ValidateSignpostingForm,
@@ -207,14 +209,16 @@ def form_tracker(
 
 
 def validate(before: Dict[str, Any], text: str, requested: str, button: Optional[str] = None):
-    if button:
-        candidates = {requested: button}
-    else:  # typed text is a candidate for every question (from_text)
-        candidates = {slot: text for slot in ("service_for", "age_group", "contact_method")}
+    # A button's entity is a candidate set by Rasa; typed text is read by the
+    # action's extract_<slot> methods (custom mappings), so Rasa sets nothing.
+    candidates = {requested: button} if button else {}
     messages, events = run(
         ValidateSignpostingForm(), form_tracker(before, text, candidates, requested)
     )
-    return shown(messages), {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    # The form's slots afterwards: an answer not returned keeps its earlier value.
+    after = {slot: before.get(slot) for slot in ("service_for", "age_group", "contact_method")}
+    after.update({e["name"]: e["value"] for e in events if e["event"] == "slot"})
+    return shown(messages), after
 
 
 def test_button_answer_is_taken() -> None:
@@ -244,8 +248,8 @@ def test_an_earlier_answer_can_be_changed_by_typing() -> None:
 
 
 def test_a_risk_message_fills_nothing_and_says_nothing() -> None:
-    # Risk intents are not_intent on every from_text mapping: no candidates.
-    t = form_tracker({}, "I want to die", {}, "service_for", intent="risk_self")
+    # Risk intents are never answers (NOT_ANSWERS): nothing is extracted.
+    t = form_tracker({}, "I want to die, I'm 15", {}, "age_group", intent="risk_self")
     messages, events = run(ValidateSignpostingForm(), t)
     assert messages == []
     assert [e for e in events if e["name"] != "requested_slot"] == []
@@ -253,10 +257,19 @@ def test_a_risk_message_fills_nothing_and_says_nothing() -> None:
 
 def test_risk_intents_are_never_mapped_to_answers() -> None:
     risk = {"risk_danger_now", "risk_someone_else", "risk_self", "risk_urgent_help"}
-    for slot in ("service_for", "age_group", "contact_method"):
-        for mapping in DOMAIN["slots"][slot]["mappings"]:
-            if mapping["type"] == "from_text":
-                assert risk <= set(mapping["not_intent"]), slot
+    assert risk <= NOT_ANSWERS
+
+
+def test_no_slot_is_filled_from_raw_text() -> None:
+    """from_text stored what people typed (names, numbers) in slot events."""
+    for name, slot in DOMAIN["slots"].items():
+        types = [m["type"] for m in slot.get("mappings", [])]
+        assert "from_text" not in types, name
+    text = "my name is Jo Bloggs, 07700 900123, she's 16 and I'm her mum"
+    for requested in ("service_for", "age_group", "contact_method"):
+        _, slots = validate({}, text, requested)
+        for slot, value in slots.items():
+            assert value is None or value in ALLOWED[slot], (slot, value)
 
 
 @pytest.mark.parametrize(

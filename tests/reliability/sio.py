@@ -64,11 +64,25 @@ class MiniSocketIO:
                     deadline = min(deadline, loop.time() + 0.7)
         return got
 
-    async def session(self, session_id: str) -> str:
-        await self.emit("session_request", {"session_id": session_id})
+    async def closed_by_server(self, seconds: float) -> bool:
+        """True when the server closes the websocket within ``seconds``."""
+        try:
+            await self.collect(seconds)
+        except websockets.exceptions.ConnectionClosed:
+            return True
+        return False
+
+    async def session(self, token: Optional[str] = None) -> Dict[str, str]:
+        """Asks for a conversation (resumed when ``token`` is a valid one).
+
+        The server answers {"session_id": ..., "token": ...}; the events that
+        came before the confirmation stay in ``self.events``.
+        """
+        await self.emit("session_request", {"token": token} if token else {})
         for name, data in await self.collect(10, until="session_confirm"):
             if name == "session_confirm":
-                return str(data)
+                return dict(data)
+            self.events.append((name, data))
         raise SocketIOError("no session_confirm")
 
     async def close(self) -> None:

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
+from components.channels import rest_conversation_id
 from tests.support import ROOT, VENV_BIN, free_port, newest_model, wait_http
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -59,6 +60,8 @@ class ProdStack:
             **os.environ,
             "DATABASE_URL": self.database_url,
             "CHAT_ALLOWED_ORIGINS": f"http://127.0.0.1:{self.port}",
+            # Both Rasa servers accept each other's resume tokens.
+            "CHAT_SESSION_KEY": "reliability-" + "k" * 40,
             "TICKET_LOCK_LIFETIME": "15",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "RASA_TELEMETRY_ENABLED": "false",
@@ -80,7 +83,8 @@ class ProdStack:
 
     @property
     def sender_prefix(self) -> str:
-        return f"rel-{self.run_id}-"
+        # REST senders must be at least 16 characters long.
+        return f"reliability-{self.run_id}-"
 
     def _popen(self, name: str, args: List[str]) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "a")  # noqa: SIM115 (lives with the process)
@@ -90,7 +94,7 @@ class ProdStack:
     def start_actions(self) -> None:
         self.procs["actions"] = proc = self._popen(
             "actions",
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions",
+            [str(VENV_BIN / "python"), str(ROOT / "scripts" / "action_server.py"),
              "--port", str(self.actions_port)],
         )
         wait_http(f"http://127.0.0.1:{self.actions_port}/health", proc=proc)
@@ -155,7 +159,7 @@ class ProdStack:
         with engine.connect() as conn:
             rows = conn.execute(
                 sa.text("SELECT data FROM events WHERE sender_id=:s AND type_name='user' "
-                        "ORDER BY id"), {"s": sender},
+                        "ORDER BY id"), {"s": rest_conversation_id(sender)},
             ).fetchall()
         engine.dispose()
         return [json.loads(r[0]).get("text") for r in rows]
@@ -164,6 +168,6 @@ class ProdStack:
         engine = sa.create_engine(self.database_url)
         with engine.begin() as conn:
             conn.execute(sa.text("DELETE FROM events WHERE sender_id LIKE :p"),
-                         {"p": self.sender_prefix + "%"})
+                         {"p": rest_conversation_id(self.sender_prefix) + "%"})
         engine.dispose()
 

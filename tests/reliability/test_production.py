@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from components.channels import rest_conversation_id
 from tests.reliability.figures import FIGURES, add, record
 from tests.reliability.sio import MiniSocketIO, SocketIOError, replies
 from tests.reliability.stack import ProdStack, postgres_available
@@ -126,7 +127,7 @@ def stored_message_ids(stack: ProdStack, sender: str) -> List[str]:
     with engine.connect() as conn:
         rows = conn.execute(
             sa.text("SELECT data FROM events WHERE sender_id=:s AND type_name='user' "
-                    "ORDER BY id"), {"s": sender}).fetchall()
+                    "ORDER BY id"), {"s": rest_conversation_id(sender)}).fetchall()
     engine.dispose()
     return [json.loads(r[0]).get("message_id") for r in rows]
 
@@ -154,8 +155,8 @@ def test_web_page_and_socketio_through_nginx(stack: ProdStack) -> None:
 
     async def exchange(origin: str) -> List[Dict]:
         client = await MiniSocketIO.connect(stack.url, origin)
-        session_id = await client.session(uuid.uuid4().hex)
-        await client.emit("user_uttered", {"message": "hello", "session_id": session_id})
+        await client.session()
+        await client.emit("user_uttered", {"message": "hello"})
         got = replies(await client.collect(60, until="bot_uttered"))
         await client.close()
         return got
@@ -189,12 +190,64 @@ def test_rate_limit_per_ip(stack: ProdStack) -> None:
     assert statuses.count(429) >= 10 and 500 not in statuses
 
 
+def test_rate_limit_counts_the_real_client_behind_a_proxy(stack: ProdStack) -> None:
+    """Behind a TLS proxy (here: 127.0.0.1) nginx limits each forwarded client."""
+    from render_nginx import render
+
+    from tests.support import free_port, wait_http
+
+    port = free_port()
+    conf = render(port, stack.rasa_ports, stack.tmp / "nginx-proxied")
+    proc = subprocess.Popen(["/usr/sbin/nginx", "-c", str(conf), "-p", str(conf.parent)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/webhooks/rest/webhook"
+    try:
+        wait_http(f"http://127.0.0.1:{port}/", proc=proc, timeout=20)
+        many = [requests.post(url, json={"message": "hi"}, timeout=30,
+                              headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                for i in range(40)]
+        one = [requests.post(url, json={"message": "hi"}, timeout=30,
+                             headers={"X-Forwarded-For": "198.51.100.7"}).status_code
+               for _ in range(40)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert 429 not in many, "40 clients behind one proxy are not one client"
+    assert one.count(429) >= 10
+
+
+SECURITY_HEADERS = ("Content-Security-Policy", "Strict-Transport-Security",
+                    "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy")
+
+
+def test_nginx_serves_only_the_page_with_security_headers(stack: ProdStack) -> None:
+    served = {path: requests.get(stack.url + path, timeout=10)
+              for path in ("/", "/index.html", "/page.css", "/dist/carer-chat.js",
+                           "/dist/carer-chat.css")}
+    hidden = {path: requests.get(stack.url + path, timeout=10)
+              for path in ("/src/carer-chat.js", "/src/linkify.js", "/package.json",
+                           "/package-lock.json", "/node_modules/socket.io-client/package.json",
+                           "/dist/.stamp", "/.git/config", "/web/index.html")}
+    assert {p: r.status_code for p, r in served.items()} == dict.fromkeys(served, 200)
+    assert {p: r.status_code for p, r in hidden.items()} == dict.fromkeys(hidden, 404)
+    api = requests.post(stack.url + "/webhooks/rest/webhook", json={}, timeout=10)
+    for path, response in {**served, **hidden, "webhook": api}.items():
+        missing = [h for h in SECURITY_HEADERS if h not in response.headers]
+        assert not missing, (path, missing)
+        csp = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp
+    assert "Secure" in served["/"].headers.get("Set-Cookie", "")
+
+
 def test_body_size_limit(stack: ProdStack) -> None:
-    body = json.dumps({"sender": stack.sender_prefix + "big", "message": "x" * 200_000})
-    response = requests.post(stack.url + "/webhooks/rest/webhook", data=body, timeout=30)
-    assert response.status_code == 413
-    # 100 KB still reaches the assistant, which asks for a shorter message.
-    body = {"sender": stack.sender_prefix + "big", "message": "word " * 20_000}
+    # nginx refuses bodies over 16 KB before they reach Rasa.
+    for size in (200_000, 17_000):
+        body = json.dumps({"sender": stack.sender_prefix + "big", "message": "x" * size})
+        response = requests.post(stack.url + "/webhooks/rest/webhook", data=body,
+                                 headers={"Content-Type": "application/json"}, timeout=30)
+        assert response.status_code == 413, size
+    # 12 KB still reaches the assistant, which asks for a shorter message.
+    body = {"sender": stack.sender_prefix + "big", "message": "word " * 2_400}
     response = requests.post(stack.url + "/webhooks/rest/webhook", json=body, timeout=60)
     assert response.status_code == 200 and "too long" in response.text
 
@@ -313,7 +366,8 @@ def test_restart_all_servers_resumes_conversations(stack: ProdStack) -> None:
             ids = stored_message_ids(stack, sender)
             sessions = conn.execute(
                 sa.text("SELECT COUNT(*) FROM events WHERE sender_id=:s "
-                        "AND type_name='session_started'"), {"s": sender}).scalar()
+                        "AND type_name='session_started'"),
+                {"s": rest_conversation_id(sender)}).scalar()
             if ids == [f"{sender}-{i}" for i in range(TURNS + 1)] and sessions == 1:
                 resumed += 1
     engine.dispose()

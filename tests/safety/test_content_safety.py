@@ -43,11 +43,12 @@ MEDICAL_PATTERNS = [
 MEDICAL_EXCEPTIONS: Dict[str, Set[str]] = {
     # The refusal itself: "I can't give medical advice, like about medicines, doses ..."
     "utter_medical_advice": {"doses"},
-    # Factsheet "How can I reduce the appearance of scars?": facts about scar
-    # products and "keep fresh wounds clean", with "speak to a chemist".
-    "utter_scars_reduce_2": {"creams", "oils"},
+    # Factsheet "How can I reduce my scars?": facts about scar products and
+    # "keep fresh wounds clean", with "speak to a chemist".
+    "utter_scars_reduce_2": {"cream"},  # scar cover cream (make-up)
     "utter_scars_reduce_3": {"plasters"},
     "utter_scars_reduce_5": {"plasters", "creams", "oils", "kept clean"},
+    "utter_scars_reduce_7": {"creams", "oils"},
 }
 
 # Minimising, reassuring or promising phrases.

@@ -37,21 +37,26 @@ def domain() -> dict:
 # ----- the responses themselves -----
 def test_crisis_responses_are_fixed_and_complete() -> None:
     responses = domain()["responses"]
-    for kind in CRISIS_KINDS:
-        variants = responses[f"utter_crisis_{kind}"]
+    crisis_names = [name for name in responses if name.startswith("utter_crisis_")]
+    assert sorted(crisis_names) == sorted(
+        f"utter_crisis_{kind}" for kind in (*CRISIS_KINDS, "check", "followup")
+    )
+    for name in crisis_names:
+        kind = name.removeprefix("utter_crisis_")
+        variants = responses[name]
         assert variants, kind
         for variant in variants:
             text = variant["text"]
             for needed in CRISIS_TEXT_MUST_SAY:
-                assert needed in text, f"utter_crisis_{kind} lacks {needed!r}"
-            assert len(text.split()) < 60, f"utter_crisis_{kind} is too long"
+                assert needed in text, f"{name} lacks {needed!r}"
+            assert len(text.split()) < 60, f"{name} is too long"
             assert variant["custom"] == {"crisis": True, "kind": kind}
-            payloads = {b["title"]: b["payload"] for b in variant["buttons"]}
-            assert payloads == {
-                "I'm safe for now, show me guidance": "/safe_now",
-                "Back to the menu": "/show_menu",
-            }
-            assert variant["metadata"]["reviewed"] == "2026-11-25"
+            payloads = {b["payload"] for b in variant["buttons"]}
+            # Every crisis reply offers a way on: safe now (or, for the gentle
+            # kind, the full crisis replies in one tap).
+            assert "/safe_now" in payloads, name
+            if kind == "check":
+                assert {"/risk_danger_now", "/risk_self"} <= payloads
             source = variant["metadata"]["source"]
             factsheet = FACTSHEET.read_text()
             assert source in factsheet
@@ -163,6 +168,8 @@ def test_crisis_after_fallback_then_safe_now(bot: InProcessBot) -> None:
     assert crisis_kind(bot.send("i cant go on", sender=sender)) == "self"
     menu = bot.send("/safe_now", sender=sender)
     assert any(m.get("buttons") for m in menu) and not crisis_kind(menu)
+    texts = " ".join(reply_texts(menu))
+    assert "999" in texts and "116 123" in texts and "85258" in texts
 
 
 # ----- the classifier-only layer, on fixed inputs (no model needed) -----
@@ -178,33 +185,56 @@ def _classified(intent: str, confidence: float, text: str):  # noqa: ANN202
 
 
 @pytest.mark.parametrize(
-    ("confidence", "text", "expected"),
+    ("classifier_intent", "confidence", "probability", "expected"),
     [
-        (0.95, "everything is pointless lately", "risk_self"),
-        (0.40, "everything is pointless lately", "safety_check"),
-        (0.20, "everything is pointless lately", "nlu_fallback"),
-        (0.95, "we were just killing time at the shops", "nlu_fallback"),
+        # the model missing: the classifier alone decides
+        ("risk_self", 0.95, None, "risk_self"),
+        ("risk_self", 0.40, None, "risk_check"),
+        # the classifier's risk intent, backed by the model (>= 0.5)
+        ("risk_self", 0.95, 0.60, "risk_self"),
+        ("risk_self", 0.40, 0.60, "risk_check"),
+        # ...not backed: the classifier's best non-risk intent, with its own score
+        ("risk_self", 0.95, 0.05, "topic_reacting"),
+        # the model alone (>= 0.95 full reply, kind from the ranking; >= 0.85 gentle)
+        ("topic_reacting", 0.90, 0.99, "risk_self"),
+        ("topic_reacting", 0.90, 0.90, "risk_check"),
+        ("topic_reacting", 0.90, 0.01, "topic_reacting"),
     ],
 )
-def test_classifier_only_risk_is_promoted_checked_in_or_dropped(
-    confidence: float, text: str, expected: str
+def test_model_or_classifier_risk_is_promoted_or_checked(
+    classifier_intent: str, confidence: float, probability: float, expected: str
 ) -> None:
     from components.risk_screen import RiskScreen, default_matcher
 
-    assert screen(text) is None, "these cases test the classifier layer alone"
-    component = RiskScreen({**RiskScreen.get_default_config()}, default_matcher())
-    message = _classified("risk_self", confidence, text)
+    text = "everything is pointless lately"
+    assert screen(text) is None, "these cases test the layers after the patterns"
+    config = {
+        **RiskScreen.get_default_config(),
+        "check_threshold": 0.85, "crisis_threshold": 0.95, "classifier_corroboration": 0.5,
+    }
+    component = RiskScreen(config, default_matcher())
+    other = "risk_self" if classifier_intent == "topic_reacting" else "topic_reacting"
+    message = _classified(classifier_intent, confidence, text)
+    message.set("intent_ranking", [
+        {"name": classifier_intent, "confidence": confidence},
+        {"name": other, "confidence": round(1 - confidence, 2)},
+    ])
+    if probability is not None:
+        message.set("risk_model", {"probability": probability})
     component.process([message])
-    assert message.get("intent")["name"] == expected
-    assert message.get("intent")["confidence"] == 1.0
-    # The ranking is rewritten too, so FallbackClassifier cannot fire on the old one.
+    intent = message.get("intent")
+    assert intent["name"] == expected
+    # The ranking is rewritten too, so FallbackClassifier reads the same decision.
     assert message.get("intent_ranking")[0]["name"] == expected
+    if expected.startswith("risk_"):
+        assert intent["confidence"] == 1.0
+    elif expected != classifier_intent:
+        assert intent["confidence"] == round(1 - confidence, 2)  # its own score
+        assert not any(r["name"].startswith("risk_") for r in message.get("intent_ranking"))
 
 
-def test_safety_check_reply_offers_the_crisis_reply(bot: InProcessBot) -> None:
-    replies = bot.send("/safety_check")
-    texts = " ".join(m.get("text", "") for m in replies)
-    assert "999" in texts and "116 123" in texts
-    assert not is_crisis(replies), "the check-in is not the crisis reply"
+def test_gentle_crisis_reply_offers_the_full_ones(bot: InProcessBot) -> None:
+    replies = bot.send("/risk_check")
+    assert crisis_kind(replies) == "check"
     payloads = {b["payload"] for m in replies for b in m.get("buttons", [])}
-    assert "/risk_danger_now" in payloads
+    assert {"/risk_danger_now", "/risk_self", "/safe_now"} <= payloads

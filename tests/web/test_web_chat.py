@@ -170,3 +170,50 @@ def test_a_message_sent_while_offline_goes_when_back_online(page: Any, web_stack
     page.wait_for_timeout(1500)
     texts = [strip_speaker(t) for t in bot_bubbles(page).all_inner_texts()[before:]]
     assert texts == answer, texts
+
+
+def _stored_user_texts(web_stack: WebStack, session_id: str) -> list:
+    import json
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(web_stack.servers.database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id=:s "
+                                    "AND type_name='user' ORDER BY id"), {"s": session_id})
+        texts = [json.loads(r[0]).get("text") for r in rows]
+    engine.dispose()
+    return texts
+
+
+def test_reload_resumes_with_the_servers_signed_token(page: Any, web_stack: WebStack):
+    """The tab keeps the server's token, never a conversation id of its own."""
+    open_chat(page, web_stack.url)
+    before = bot_bubbles(page).count()
+    send_text(page, "Are you a real person?")
+    wait_for_new_bot_message(page, before)
+    state = page.evaluate("() => JSON.parse(sessionStorage.getItem('carerChat.v1'))")
+    assert "sessionId" not in state
+    session_id, _, mac = state["sessionToken"].rpartition(".")
+    assert session_id.startswith("web:") and len(mac) == 64
+
+    page.reload()
+    page.locator(".cc-msg").first.wait_for()
+    before = bot_bubbles(page).count()
+    send_text(page, "hello")
+    wait_for_new_bot_message(page, before)
+    texts = _stored_user_texts(web_stack, session_id)
+    assert "Are you a real person?" in texts and texts[-1] == "hello", texts
+
+    # A tampered token starts a new conversation instead of joining one.
+    page.evaluate("""() => {
+        const s = JSON.parse(sessionStorage.getItem('carerChat.v1'));
+        s.sessionToken = s.sessionToken.slice(0, -4) + '0000';
+        sessionStorage.setItem('carerChat.v1', JSON.stringify(s));
+    }""")
+    page.reload()
+    page.locator(".cc-msg").first.wait_for()
+    before = bot_bubbles(page).count()
+    send_text(page, "are you a bot?")
+    wait_for_new_bot_message(page, before)
+    assert "are you a bot?" not in _stored_user_texts(web_stack, session_id)

@@ -5,9 +5,11 @@
 //   </script>
 //   <script src="/dist/carer-chat.js" defer></script>
 //
-// Talks to Rasa 3.6's socket.io channel (session_request -> session_confirm,
-// user_uttered {message, session_id}, bot_uttered {text, quick_replies} and
-// {custom}). Builds its UI in a shadow root so the host page's CSS can't break
+// Talks to Rasa 3.6's socket.io channel (components/channels.py):
+// session_request {token} -> session_confirm {session_id, token}, user_uttered
+// {message, message_id}, bot_uttered {text, quick_replies} and {custom}. The
+// server issues the conversation; the signed token (kept for this tab only)
+// is all a reload needs to resume it. Builds its UI in a shadow root so the host page's CSS can't break
 // it. Message text only ever reaches the page through text nodes.
 
 import { io } from "socket.io-client";
@@ -18,6 +20,7 @@ const STORE_KEY = "carerChat.v1";
 const STORE_PREFIX = "carerChat.";
 const DEFAULT_EXIT_URL = "https://www.bbc.co.uk/weather";
 const MAX_MESSAGES = 300;
+const MAX_INPUT_CHARS = 4000;
 const ESC_TWICE_MS = 1500;
 const WELCOME_PAYLOAD = "/greet";
 
@@ -53,7 +56,8 @@ function readConfig() {
     socketPath: String(cfg.socketPath || "/socket.io"),
     title: String(cfg.title || "Chat with our carer guide"),
     launcherText: String(cfg.launcherText || "Chat with us"),
-    exitUrl: String(cfg.exitUrl || DEFAULT_EXIT_URL),
+    // Quick exit goes to an http(s) page only (never javascript: or data:).
+    exitUrl: httpUrl(cfg.exitUrl) || DEFAULT_EXIT_URL,
     styleUrl: String(cfg.styleUrl || new URL("carer-chat.css", SCRIPT_SRC || location.href)),
   };
 }
@@ -63,7 +67,7 @@ function readConfig() {
 function freshState() {
   // pending: not yet sent; inflight: sent, no answer yet (sent again after a
   // reconnect with the same message_id, which the server answers only once).
-  return { accepted: false, open: false, sessionId: null, greeted: false, messages: [],
+  return { accepted: false, open: false, sessionToken: null, greeted: false, messages: [],
     pending: [], inflight: [], crisis: null };
 }
 
@@ -202,6 +206,8 @@ class CarerChat {
       id: "cc-input", class: "cc-input", type: "text", autocomplete: "off",
       autocapitalize: "sentences", enterkeyhint: "send", spellcheck: "true",
       placeholder: "Type your question",
+      // The server refuses frames over 16 KB; 4,000 UTF-16 units stay under it.
+      maxlength: MAX_INPUT_CHARS,
     });
     this.form = h(doc, "form", { class: "cc-form", novalidate: true }, [
       h(doc, "label", { for: "cc-input", class: "cc-vh", text: "Your message" }),
@@ -233,8 +239,9 @@ class CarerChat {
       h(doc, "ul", { class: "cc-notice-list" }, [
         item("This is an automated assistant, not a person or a counsellor. "
           + "It shares checked information and points you to support."),
-        item("What you type is stored with the conversation on the charity's server "
-          + "and deleted after 30 days."),
+        item("What you type is stored with the conversation on the charity's server, "
+          + "with email addresses, phone numbers, postcodes and other personal details "
+          + "removed, and deleted 30 days after your last message."),
         item("Please don't type names, addresses or phone numbers."),
         item("This browser tab keeps the chat until you close the tab or press Quick exit."),
       ]),
@@ -312,7 +319,7 @@ class CarerChat {
         link("tel:999", "Call 999", "if a life is in danger now", "cc-call-999"),
         link("tel:116123", "Call Samaritans: 116 123", "24 hours, every day",
           "cc-call-samaritans"),
-        link("sms:85258?&body=SHOUT", "Text SHOUT to 85258", "text support in a crisis",
+        link("sms:85258?&body=Shout", "Text Shout to 85258", "text support in a crisis",
           "cc-text-shout"),
       ]),
     ]);
@@ -358,7 +365,7 @@ class CarerChat {
   }
 
   sendTyped() {
-    const text = this.input.value.trim();
+    const text = this.input.value.trim().slice(0, MAX_INPUT_CHARS);
     if (!text) {
       this.setStatus("Type a message first.");
       return;
@@ -430,12 +437,13 @@ class CarerChat {
     });
     this.socket = socket;
     socket.on("connect", () => {
-      socket.emit("session_request", { session_id: this.state.sessionId || null });
+      // The server resumes the conversation only for its own signed token.
+      socket.emit("session_request", { token: this.state.sessionToken || null });
     });
     socket.on("session_confirm", (data) => {
-      const id = typeof data === "string" ? data : data && data.session_id;
-      if (!id) return;
-      this.state.sessionId = String(id);
+      const token = data && typeof data === "object" ? data.token : null;
+      if (typeof token !== "string" || !token) return;
+      this.state.sessionToken = token;
       this.ready = true;
       this.setStatus("");
       if (!this.state.greeted) {
@@ -469,7 +477,7 @@ class CarerChat {
       const item = this.state.pending.shift();
       this.state.inflight.push(item);
       this.socket.emit("user_uttered", {
-        message: item.message, message_id: item.id, session_id: this.state.sessionId,
+        message: item.message, message_id: item.id,
       });
     }
     saveState(this.state);
