@@ -605,11 +605,6 @@ class RiskMatcher:
                 return True
         return False
 
-    def is_idiom(self, text: str) -> bool:
-        """True when the message holds an ordinary idiom from ``not_risk``."""
-        normalised = self.normalise(text or "")
-        return bool(normalised) and bool(self.veto_matcher(self._doc(normalised.split())))
-
     def _names_someone(self, span: Iterable[Any]) -> bool:
         return any(t.text in self._me_words or t.text in self._person_words for t in span)
 
@@ -718,32 +713,28 @@ class RiskScreen(GraphComponent, IntentClassifier):
             return None
         if probability is not None and probability < self.config["classifier_corroboration"]:
             # Not risk after all: the classifier's best intent that is not a risk one.
-            return RiskMatch(classifier_kind, self._best_safe_intent(ranking), UNCORROBORATED)
+            return RiskMatch(
+                classifier_kind, self._safe_ranking(ranking)[0][INTENT_NAME_KEY], UNCORROBORATED
+            )
         confidence = float(predicted.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
         if confidence >= self.config["classifier_min_confidence"]:
             return RiskMatch(classifier_kind, predicted_name, "classifier")
         return RiskMatch(CHECK_KIND, CHECK_INTENT, "classifier-uncertain")
 
     @staticmethod
-    def _drop_risk_intents(message: Message) -> None:
-        """The classifier's ranking without risk intents, with its own scores."""
-        ranking = [
-            entry for entry in message.get(INTENT_RANKING_KEY) or []
-            if not str(entry.get(INTENT_NAME_KEY) or "").startswith(("risk_", "crisis_"))
+    def _safe_ranking(ranking: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+        """The ranking without risk intents, with their own scores (never empty)."""
+        safe = [
+            dict(entry) for entry in ranking
+            if entry.get(INTENT_NAME_KEY)
+            and not str(entry[INTENT_NAME_KEY]).startswith(("risk_", "crisis_"))
         ]
-        top = dict(ranking[0]) if ranking else {
-            INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 0.0
-        }
-        message.set(INTENT, top, add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking or [dict(top)], add_to_output=True)
+        return safe or [{INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 0.0}]
 
-    @staticmethod
-    def _best_safe_intent(ranking: List[Dict[str, Any]]) -> str:
-        for entry in ranking:
-            name = str(entry.get(INTENT_NAME_KEY) or "")
-            if name and not name.startswith(("risk_", "crisis_")):
-                return name
-        return FALLBACK_INTENT
+    def _drop_risk_intents(self, message: Message) -> None:
+        ranking = self._safe_ranking(message.get(INTENT_RANKING_KEY) or [])
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     @staticmethod
     def _kind_from_ranking(ranking: List[Dict[str, Any]]) -> Optional[str]:
