@@ -74,9 +74,11 @@ bench-risk: setup
 	$(PY) scripts/bench_risk_screen.py
 
 # NLU: seeded 5-fold cross-validation, per-intent precision/recall/F1 in reports/nlu/;
-# fails when any intent's F1 is below 0.85.
+# fails when any intent's F1 is below 0.85. Then, apart, the newest blind NLU batch
+# (tests/nlu/blind/): its figures when unseen and now. BATCH=path measures a new
+# blind batch once and records it (docs/understanding-blind-evaluation.md).
 nlu-report: setup
-	$(PY) scripts/nlu_report.py
+	$(PY) scripts/nlu_report.py $(if $(BATCH),--batch "$(BATCH)")
 
 # ===== Service directory (signposting) =====
 .PHONY: load-services

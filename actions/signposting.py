@@ -271,7 +271,8 @@ def _query_and_offset(tracker: Tracker) -> Tuple[str, int]:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in SHORTCUTS:
         return intent, 0
-    if intent == "show_more_services":
+    # "Tell me more" right after services (the topic slot's rule) means the next page.
+    if intent in ("show_more_services", "followup_more"):
         query = tracker.get_slot("services_query") or FORM_QUERY
         return query, int(tracker.get_slot("services_offset") or 0)
     return FORM_QUERY, 0

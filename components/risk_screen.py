@@ -351,10 +351,11 @@ class RiskMatcher:
         exact = spec.get("exact") or {}
         exact_category = self.categories.get(str(exact.get("category", "urgent_help")))
         self._exact: Dict[str, Tuple[str, str]] = {}
+        kind = exact_category.kind if exact_category else "urgent_help"
+        name = exact_category.name if exact_category else "exact"
         for text in exact.get("messages") or []:
-            kind = exact_category.kind if exact_category else "urgent_help"
-            name = exact_category.name if exact_category else "exact"
-            self._exact[self.normalise(str(text), fuzzy=False)] = (kind, name)
+            for message in self._expand(str(text)):
+                self._exact[self.normalise(message, fuzzy=False)] = (kind, name)
 
         self._vocab = {w for w in vocab if w.isalpha()}
         # Near misspellings of a few telling words ("suicdal", "myslef").
@@ -386,6 +387,14 @@ class RiskMatcher:
                 words.extend(normalised)
         self._lexicons[name] = words
         return words
+
+    def _expand(self, text: str) -> List[str]:
+        """An exact message with `@lexicon` words, as every whole message it stands for."""
+        messages = [""]
+        for word in text.split():
+            options = self._use(word[1:]) if word.startswith("@") else [word]
+            messages = [f"{m} {o}".strip() for m in messages for o in options]
+        return messages
 
     def _use(self, name: str) -> List[str]:
         if name not in self._lexicons:

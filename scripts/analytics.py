@@ -31,9 +31,10 @@ Definitions (UTC days; --since/--until are inclusive UTC dates):
   crisis reply sent on a weak risk signal (the risk model or the classifier,
   no pattern). Counted among the crisis replies (kind ``check``) and on its
   own too: a rise means risk is being written in ways the patterns do not name.
-- fallback reply: an ``action`` event of ``utter_default`` (the rule for
-  ``nlu_fallback``) or of ``action_default_fallback`` (Rasa's core fallback,
-  which sends utter_default itself): each "didn't follow" reply counts once.
+- fallback reply: an ``action`` event of ``action_suggest_topics`` (the rule
+  for ``nlu_fallback``: "Did you mean...?"), of ``utter_default`` or of
+  ``action_default_fallback`` (Rasa's core fallback, which sends utter_default
+  itself): each "didn't follow" reply counts once.
 - helpful yes / no: a user message with the intent ``feedback_helpful`` /
   ``feedback_not_helpful`` (the answers ``utter_ask_helpful`` offers).
 
@@ -63,7 +64,7 @@ from scripts.content_review import load_responses  # noqa: E402
 DEFAULT_OUT = Path("reports/analytics")
 DOMAIN_PATH = ROOT / "domain.yml"
 MENU_RESPONSE = "utter_menu"
-FALLBACK_ACTIONS = ("utter_default", "action_default_fallback")
+FALLBACK_ACTIONS = ("utter_default", "action_default_fallback", "action_suggest_topics")
 SAFETY_CHECK = "utter_crisis_check"
 HELPFUL_YES = "feedback_helpful"
 HELPFUL_NO = "feedback_not_helpful"

@@ -8,6 +8,14 @@ component rather than the classifier (FORCED_INTENTS) are left out.
 
 Rasa's own `rasa test nlu --cross-validation` shuffles the folds without a seed,
 so results drift from run to run; here the folds are seeded.
+
+Blind batches (tests/nlu/blind.py, docs/understanding-blind-evaluation.md) are
+reported apart from the cross-validation, in-process with the newest model in
+MODELS_DIR (default models/). ``--batch PATH`` measures a new batch once, while
+nobody here has seen it, records those figures in it and copies it into
+tests/nlu/blind/ (reports/nlu/blind.json). Without it, the newest recorded
+batch's figures from when it was unseen are printed beside its figures now.
+``--blind-only`` skips the cross-validation.
 """
 
 from __future__ import annotations
@@ -19,9 +27,13 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.nlu import blind  # noqa: E402
+
 SEED = 42
 FOLDS = 5
 MIN_F1 = 0.85
@@ -147,15 +159,8 @@ def format_table(scores: Dict[str, Dict[str, float]], min_f1: float = MIN_F1) ->
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
-    parser.add_argument("--data", type=Path, default=ROOT / "data")
-    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "nlu")
-    parser.add_argument("--folds", type=int, default=FOLDS)
-    parser.add_argument("--min-f1", type=float, default=MIN_F1)
-    args = parser.parse_args()
-
+def cross_validation_report(args: argparse.Namespace) -> int:
+    """The seeded cross-validation: table, reports/nlu/intent_f1.*, 1 if any F1 is low."""
     scores = cross_validate_intents(args.config, args.data, args.folds)
     table = format_table(scores, args.min_f1)
     failing = below_threshold(scores, args.min_f1)
@@ -173,6 +178,127 @@ def main() -> int:
         print(f"F1 below {args.min_f1}: {', '.join(failing)}", file=sys.stderr)
         return 1
     return 0
+
+
+def heading(title: str) -> None:
+    # Blind figures must never be read as, or mixed with, the cross-validation's.
+    print(f"\n{'=' * 78}\n{title}\n{'=' * 78}")
+
+
+def load_bot() -> Tuple[Any, str]:
+    """The newest model in MODELS_DIR (trained first if out of date), in-process."""
+    # Quiet: Rasa's debug logs would print every message text.
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=logging.WARNING)
+    from rasa.utils.log_utils import configure_structlog
+
+    # Imported here: the cross-validation alone never needs the agent.
+    from tests.support import InProcessBot, newest_model
+
+    configure_structlog(logging.WARNING)
+    model = newest_model()
+    return InProcessBot(model), model.name
+
+
+def check_new_batch(path: Path) -> None:
+    """Refuses, before anything runs, a batch that is seen, recorded or mislabelled."""
+    try:
+        batch = blind.load_batch(path)
+        blind.check_unmeasured(path)
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise SystemExit(f"blind batch {path}: {error}") from error
+    unknown = blind.unknown_intents(batch)
+    if unknown:
+        # A typo would count as a miss for ever: fix the labels while it is still unseen.
+        raise SystemExit(f"blind batch {path}: intents not in domain.yml: {', '.join(unknown)}")
+
+
+def print_details(figures: Dict[str, Any]) -> None:
+    missed = {i: f"{r['right']}/{r['n']}" for i, r in figures["questions_by_intent"].items()
+              if r["right"] < r["n"]}
+    if missed:
+        print("  questions missed, by expected intent (right/n): "
+              + ", ".join(f"{i} {v}" for i, v in missed.items()))
+    for key in ("questions_confusion", "turns_confusion"):
+        if figures[key]:
+            print(f"  {key} (expected -> got):")
+            for row in figures[key][:15]:
+                print(f"    {row['expected']} -> {row['got']}: {row['count']}")
+
+
+def write_blind_report(out: Path, report: Dict[str, Any]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "blind.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    return path
+
+
+def measure_new_batch(path: Path, out: Path) -> None:
+    """The one blind measurement of a batch: printed, recorded, kept as a regression set."""
+    batch = blind.load_batch(path)
+    bot, model = load_bot()
+    figures = blind.evaluate(batch, bot)
+    heading(f"BLIND NLU BATCH {batch.name}: measured once, unseen until now "
+            f"(apart from the cross-validation)")
+    print("\n".join(blind.summary_lines(f"{batch.name} (unseen until now; model {model})",
+                                        figures)))
+    print_details(figures)
+    target = blind.record_first_measurement(path, figures, model)
+    print(f"recorded as {target.relative_to(ROOT)}")
+    report = {"batch": batch.name, "model": model, "measured_unseen": True, "figures": figures}
+    print(f"written {write_blind_report(out, report)}")
+
+
+def report_newest_batch(out: Path) -> None:
+    """The newest recorded batch: its figures when it was unseen, then now."""
+    recorded = blind.batches()
+    if not recorded:
+        heading("BLIND NLU BATCHES")
+        print("none recorded yet in tests/nlu/blind/: measure one with "
+              "`make nlu-report BATCH=/path/outside/the/repo/batch.yml`")
+        return
+    newest = recorded[-1]
+    then: Optional[Dict[str, Any]] = newest.first_measured
+    heading(f"BLIND NLU BATCH {newest.name} (newest recorded; apart from the cross-validation)")
+    if then:
+        print("\n".join(blind.summary_lines(
+            f"{newest.name}: when it was unseen (model {then.get('model')}, "
+            f"{then.get('date', 'date not recorded')}) - the figures to quote", then)))
+    else:
+        print(f"{newest.name} was never measured while unseen: it has no blind figures")
+    bot, model = load_bot()
+    now = blind.evaluate(newest, bot)
+    print("\n".join(blind.summary_lines(f"{newest.name}: now (model {model}, no longer blind)",
+                                        now)))
+    worse = blind.regressions(now, then) if then else []
+    for line in worse:
+        print(f"  worse than when unseen: {line}", file=sys.stderr)
+    report = {"batch": newest.name, "model": model, "measured_unseen": False,
+              "first_measured": then, "now": now, "worse_than_first_measured": worse}
+    print(f"written {write_blind_report(out, report)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=ROOT / "config.yml")
+    parser.add_argument("--data", type=Path, default=ROOT / "data")
+    parser.add_argument("--out", type=Path, default=ROOT / "reports" / "nlu")
+    parser.add_argument("--folds", type=int, default=FOLDS)
+    parser.add_argument("--min-f1", type=float, default=MIN_F1)
+    parser.add_argument("--batch", type=Path, default=None,
+                        help="a new blind batch to measure once and record (tests/nlu/blind/)")
+    parser.add_argument("--blind-only", action="store_true",
+                        help="skip the cross-validation; blind batch figures only")
+    args = parser.parse_args()
+
+    if args.batch:
+        check_new_batch(args.batch)  # before the long cross-validation, and before any run
+    status = 0 if args.blind_only else cross_validation_report(args)
+    if args.batch:
+        measure_new_batch(args.batch, args.out)
+    else:
+        report_newest_batch(args.out)
+    return status
 
 
 if __name__ == "__main__":

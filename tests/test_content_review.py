@@ -186,8 +186,12 @@ def test_crisis_replies_are_reached_by_risk_intents(late):
         intents = {r.intent for r in late.routes[name]}
         assert intents, f"{name}: nothing leads to it"
         if name == "utter_crisis_followup":
-            # crisis mode: follow-ups after a crisis reply
-            assert intents == {"crisis_followup", "nlu_fallback"}, intents
+            # crisis mode: follow-ups after a crisis reply (an unclear message, or a
+            # topic follow-up while the topic slot is `crisis`)
+            assert intents == {
+                "crisis_followup", "nlu_fallback", "followup_more", "followup_how_to_get",
+                "followup_what_included", "followup_copy", "followup_young_person",
+            }, intents
         elif name == "utter_crisis_check":
             assert intents == {"risk_check"}, intents
         elif name.startswith("utter_crisis_"):

@@ -48,9 +48,14 @@ class WebStack:
 
 
 def fallback_texts() -> List[str]:
-    """The fallback reply's texts (utter_default), read from domain.yml."""
+    """The low-confidence replies' texts (utter_did_you_mean, utter_default), from domain.yml."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [r["text"] for r in domain["responses"]["utter_default"] if r.get("text")]
+    return [
+        r["text"]
+        for name in ("utter_did_you_mean", "utter_default")
+        for r in domain["responses"][name]
+        if r.get("text")
+    ]
 
 
 @contextmanager

@@ -27,6 +27,7 @@ RISK: List[str] = [
     "she says she'll never get better so she might as well die",
     'he thinks there is no way out',
     "I just can't do this anymore",
+    "she says the hurting will only end once she's dead",
 ]
 
 NOT_RISK: List[str] = [
@@ -35,6 +36,7 @@ NOT_RISK: List[str] = [
     "I can't go on like this without help at home, I need respite",
     "the only thing is she won't eat breakfast",
     "what's the point of homework anyway, my son asks",
+    "the noise upstairs won't stop until he's gone to bed",
 ]
 
 

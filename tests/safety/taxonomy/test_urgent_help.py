@@ -27,6 +27,8 @@ RISK: List[str] = [
     "I'm scared, who do I call?",
     "she's in crisis tonight",
     'I need someone to talk to right now',
+    'HELP my sister',
+    'please help my dad',
 ]
 
 NOT_RISK: List[str] = [
@@ -35,6 +37,8 @@ NOT_RISK: List[str] = [
     'who do I ring to cancel an appointment?',
     'the emergency contact form for school',
     'my new haircut is a disaster send help',
+    'how can I help my brother?',
+    'I want to help my son stop hurting himself',
 ]
 
 
