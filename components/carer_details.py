@@ -1148,11 +1148,16 @@ def _resolve(found: Sequence[_Found]) -> Dict[str, _Found]:
     return {entity: chosen[entity] for entity in CANONICAL if entity in chosen}
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def detail_spans(text: str) -> List[Detail]:
     """The details in ``text``, one per entity, each with its value and character offsets."""
     if not isinstance(text, str) or not text.strip() or text.lstrip().startswith("/"):
         return []
-    doc, found = matchers().details(text[:MAX_CHARS])
+    # A lone surrogate (possible in JSON) cannot be hashed by spaCy: a space in its
+    # place keeps every offset.
+    doc, found = matchers().details(_LONE_SURROGATE.sub(" ", text[:MAX_CHARS]))
     details = []
     for entity, detail in _resolve(found).items():
         if detail.value in CANONICAL[entity]:  # belt and braces: only a canonical value
