@@ -42,6 +42,8 @@ from typing import Any, Dict, Iterable, List, Optional, Protocol, Tuple
 
 import yaml
 
+from tests.support import is_crisis
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 BLIND_DIR = Path(__file__).resolve().parent / "blind"
 DOMAIN = ROOT / "domain.yml"
@@ -239,14 +241,10 @@ def read_turn(tracker: Any) -> Tuple[Optional[str], Tuple[str, ...]]:
     return intent, tuple(actions)
 
 
-def _is_crisis(replies: List[Dict[str, Any]]) -> bool:
-    return any((m.get("custom") or {}).get("crisis") is True for m in replies)
-
-
 def _ask(bot: Bot, item: Item, kind: str, sender: str) -> Outcome:
     replies = bot.send(item.text, sender)
     predicted, actions = read_turn(bot.tracker(sender))
-    return Outcome(item, kind, predicted, actions, _is_crisis(replies or []))
+    return Outcome(item, kind, predicted, actions, is_crisis(replies or []))
 
 
 def run(batch: Batch, bot: Bot) -> List[Outcome]:
